@@ -1,0 +1,81 @@
+"""Fixtures shared by every test: the cast (alice, bob, charlie), inboxes and task seams."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from asgiref.local import Local
+from django.tasks import task_backends
+
+from javob.accounts.actions import AgentInput, do_add_agent, do_create_team, do_create_workspace
+from javob.accounts.models import Membership, Role, Team, Workspace
+from javob.connectors.actions import do_add_inbox
+from javob.conversations.models import Inbox
+
+IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
+def use_task_backends(settings: Any, config: dict[str, Any]) -> None:
+    """Point Django's task backends at `config` (Django does not reset them by itself)."""
+    settings.TASKS = config
+    task_backends._settings = None
+    task_backends._connections = Local(False)
+
+
+@pytest.fixture(autouse=True)
+def _immediate_tasks(settings: Any) -> Iterator[None]:
+    use_task_backends(settings, IMMEDIATE)
+    settings.JAVOB_OUTBOUND_ALLOW = []
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    yield
+    task_backends._settings = None
+    task_backends._connections = Local(False)
+
+
+@dataclass
+class Cast:
+    """alice: admin of workspace A; bob: agent of A in another team; charlie: workspace B."""
+
+    a: Workspace
+    b: Workspace
+    alice: Membership
+    bob: Membership
+    charlie: Membership
+    support: Team  # alice's team in A
+    sales: Team  # bob's team in A
+    inbox_a: Inbox
+    inbox_b: Inbox
+
+
+def make_cast() -> Cast:
+    a, _owner_a = do_create_workspace("Workspace A", "owner-a@example.com")
+    b, charlie = do_create_workspace("Workspace B", "charlie@example.com")
+    alice = do_add_agent(
+        a, AgentInput(email="alice@example.com", role=Role.ADMIN, languages=("uz", "ru"))
+    )
+    bob = do_add_agent(a, AgentInput(email="bob@example.com", languages=("en",)))
+    support = do_create_team(a, "Support", [alice.pk])
+    sales = do_create_team(a, "Sales", [bob.pk])
+    inbox_a = do_add_inbox(a, "api", "API A", {"webhook_url": "https://hooks.example.com/a"}, [])
+    inbox_b = do_add_inbox(b, "api", "API B", {"webhook_url": "https://hooks.example.com/b"}, [])
+    return Cast(a, b, alice, bob, charlie, support, sales, inbox_a, inbox_b)
+
+
+@pytest.fixture
+def cast(db: None) -> Cast:
+    return make_cast()
+
+
+@pytest.fixture
+def on_commit(
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> Callable[..., Any]:
+    """`with on_commit():` runs what the code scheduled after commit, as production would."""
+
+    def run() -> Any:
+        return django_capture_on_commit_callbacks(execute=True)
+
+    return run

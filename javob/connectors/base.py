@@ -1,0 +1,83 @@
+"""The connector interface: how a provider's webhooks come in and replies go out.
+
+One class per provider, registered by kind in `registry.py`. A connector verifies and parses
+webhooks into `InboundMessage` / `DeliveryUpdate` values and sends outgoing messages. It never
+writes to the database itself: the webhook view and the tasks call the actions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from javob.core.types import DeliveryUpdate, InboundMessage
+
+if TYPE_CHECKING:
+    from javob.conversations.models import Inbox, Message
+
+
+class DeliveryError(Exception):
+    """Sending failed. `permanent` failures are final; the others are retried with backoff."""
+
+    def __init__(self, reason: str, *, permanent: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+
+
+class WebhookRejected(Exception):
+    """The request is not from the provider (bad signature) or not a webhook at all."""
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookRequest:
+    """What a connector sees of an HTTP request: the raw body and the headers, untouched."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    query: Mapping[str, str]
+    body: bytes
+
+
+Parsed = InboundMessage | DeliveryUpdate
+
+
+class Connector:
+    """Base of every provider connector. Subclasses set `kind` and override what they support."""
+
+    kind: ClassVar[str]
+    # Settings an inbox of this kind must have (non-secret, then secret).
+    required_settings: ClassVar[tuple[str, ...]] = ()
+    required_secrets: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, inbox: Inbox) -> None:
+        self.inbox = inbox
+
+    def handshake(self, request: WebhookRequest) -> str | None:
+        """Answer a provider's GET verification challenge, or None if this is not one."""
+        return None
+
+    def verify(self, request: WebhookRequest) -> None:
+        """Raise WebhookRejected unless the request is signed by the provider."""
+        raise WebhookRejected("This channel does not accept webhooks.")
+
+    def payload_id(self, request: WebhookRequest) -> str | None:
+        """The provider's id of this delivery, to store a retried delivery once; None if none."""
+        return None
+
+    def parse(self, body: bytes) -> Sequence[Parsed]:
+        """Turn a stored webhook body into messages and delivery updates (may be empty)."""
+        raise NotImplementedError
+
+    def send(self, message: Message) -> str:
+        """Deliver an outgoing message; return the provider's id for it.
+
+        Raise DeliveryError(permanent=True) when retrying cannot help (bad recipient, revoked
+        credentials), DeliveryError(permanent=False) when it may (timeouts, 5xx, rate limits).
+        """
+        raise DeliveryError("This channel cannot send messages.", permanent=True)
+
+    def setup(self) -> None:
+        """Prepare a new inbox: generate its secrets and defaults (called before it is saved)."""

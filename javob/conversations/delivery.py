@@ -1,0 +1,177 @@
+"""Outbound delivery state: claiming a message to send, and moving its status forward only.
+
+A worker claims a queued message with a conditional UPDATE that also sets a lease, so two
+workers never send it at once; a worker that dies holding the lease simply lets it run out,
+and the scheduler's sweep hands the message to another worker, which sends it with the same
+idempotency key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from javob.accounts.models import Membership
+from javob.conversations import events
+from javob.conversations.models import DELIVERY_RANK, Delivery, EventKind, Message
+from javob.conversations.queries import access_message
+from javob.core.errors import ActionError
+from javob.core.types import DeliveryUpdate
+
+logger = logging.getLogger(__name__)
+
+
+def backoff_seconds(attempt: int) -> float:
+    """Exponential backoff with full jitter: up to base * 2^(attempt-1), capped at an hour."""
+    ceiling = min(3600.0, settings.JAVOB_RETRY_BASE_SECONDS * 2 ** max(0, attempt - 1))
+    return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not a secret
+
+
+def claim(message_id: int, now: dt.datetime | None = None) -> Message | None:
+    """Take the lease on a due, queued message; None if it is not due or someone holds it."""
+    now = now or timezone.now()
+    lease = now + dt.timedelta(seconds=settings.JAVOB_DELIVERY_LEASE_SECONDS)
+    claimed = (
+        Message.objects.filter(
+            pk=message_id, delivery_status=Delivery.QUEUED, next_attempt_at__lte=now
+        )
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(lease_until=lease, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        return None
+    return Message.objects.select_related(
+        "conversation__contact", "inbox", "sender_agent__user"
+    ).get(pk=message_id)
+
+
+def record_sent(message: Message, external_id: str) -> bool:
+    now = timezone.now()
+    with transaction.atomic():
+        updated = Message.objects.filter(pk=message.pk, delivery_status=Delivery.QUEUED).update(
+            delivery_status=Delivery.SENT,
+            delivery_rank=DELIVERY_RANK[Delivery.SENT],
+            external_id=external_id,
+            sent_at=now,
+            lease_until=None,
+            next_attempt_at=None,
+            failure_reason="",
+        )
+        if updated:
+            _announce_delivery(message.pk, Delivery.SENT, "")
+    return bool(updated)
+
+
+def record_failure(message: Message, reason: str, *, permanent: bool) -> dt.datetime | None:
+    """Schedule a retry for a transient failure, or mark the message failed.
+
+    Returns when the next attempt is due, or None when the failure is final.
+    """
+    final = permanent or message.attempts >= settings.JAVOB_DELIVERY_MAX_ATTEMPTS
+    now = timezone.now()
+    with transaction.atomic():
+        current = Message.objects.filter(pk=message.pk, delivery_status=Delivery.QUEUED)
+        if final:
+            if current.update(
+                delivery_status=Delivery.FAILED,
+                delivery_rank=DELIVERY_RANK[Delivery.FAILED],
+                failure_reason=reason[:2000],
+                lease_until=None,
+                next_attempt_at=None,
+            ):
+                _announce_delivery(message.pk, Delivery.FAILED, reason)
+            return None
+        due = now + dt.timedelta(seconds=backoff_seconds(message.attempts))
+        current.update(failure_reason=reason[:2000], lease_until=None, next_attempt_at=due)
+        return due
+
+
+def apply_delivery_update(update: DeliveryUpdate) -> bool:
+    """Apply a provider's status report if it moves the message forward; ignore it otherwise."""
+    if update.status not in DELIVERY_RANK or update.status == Delivery.QUEUED:
+        return False
+    at = update.at or timezone.now()
+    fields: dict[str, object] = {
+        "delivery_status": update.status,
+        "delivery_rank": DELIVERY_RANK[Delivery(update.status)],
+    }
+    if update.status == Delivery.DELIVERED:
+        fields["delivered_at"] = at
+    elif update.status == Delivery.READ:
+        fields["read_at"] = at
+    elif update.status == Delivery.FAILED:
+        fields["failure_reason"] = update.reason[:2000]
+    with transaction.atomic():
+        message = (
+            Message.objects.filter(inbox_id=update.inbox_id, external_id=update.external_id)
+            .only("pk")
+            .first()
+        )
+        if message is None:
+            return False
+        moved = Message.objects.filter(
+            pk=message.pk, delivery_rank__lt=fields["delivery_rank"]
+        ).update(**fields)
+        if moved:
+            _announce_delivery(message.pk, update.status, update.reason)
+    return bool(moved)
+
+
+def check_retry(actor: Membership, message_id: int) -> Message:
+    """An agent asks to send a failed message again."""
+    with transaction.atomic():
+        message = access_message(actor, message_id)
+        now = timezone.now()
+        requeued = Message.objects.filter(pk=message.pk, delivery_status=Delivery.FAILED).update(
+            delivery_status=Delivery.QUEUED,
+            delivery_rank=DELIVERY_RANK[Delivery.QUEUED],
+            attempts=0,
+            next_attempt_at=now,
+            lease_until=None,
+        )
+        if not requeued:
+            raise ActionError(_("Only a failed message can be sent again."), field="message_id")
+        _announce_delivery(message.pk, Delivery.QUEUED, "", actor=actor)
+        transaction.on_commit(lambda: _enqueue(message.pk))
+    message.refresh_from_db()
+    return message
+
+
+def _enqueue(message_id: int) -> None:
+    from javob.conversations.tasks import deliver_message
+
+    deliver_message.enqueue(message_id)
+
+
+def _announce_delivery(
+    message_id: int, status: str, reason: str, *, actor: Membership | None = None
+) -> None:
+    message = Message.objects.select_related("conversation").get(pk=message_id)
+    data = {"status": status}
+    if reason:
+        data["reason"] = reason[:2000]
+    events.append(message.conversation, EventKind.DELIVERY, actor=actor, message=message, data=data)
+    events.announce(
+        message.conversation, "message.updated", {"message": events.message_payload(message)}
+    )
+
+
+def due_messages(now: dt.datetime | None = None, grace_seconds: int = 30) -> list[int]:
+    """Queued messages that are due and unclaimed for a while: a task was lost or a worker died."""
+    now = now or timezone.now()
+    return list(
+        Message.objects.filter(
+            delivery_status=Delivery.QUEUED,
+            next_attempt_at__lte=now - dt.timedelta(seconds=grace_seconds),
+        )
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:1000]
+    )
