@@ -40,7 +40,8 @@ check: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/mypy javob bench
 	JAVOB_DEBUG=0 SECRET_KEY=check-deploy-$$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n') \
-	  ALLOWED_HOSTS=javob.example.com $(BIN)/javob check --deploy --fail-level WARNING
+	  ALLOWED_HOSTS=javob.example.com EMAIL_URL=smtp://mail.javob.example.com \
+	  $(BIN)/javob check --deploy --fail-level WARNING
 	$(BIN)/javob makemigrations --check --dry-run
 
 messages: install-dev

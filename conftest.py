@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,18 @@ from javob.accounts.actions import AgentInput, do_add_agent, do_create_team, do_
 from javob.accounts.models import Membership, Role, Team, Workspace
 from javob.connectors.actions import do_add_inbox
 from javob.conversations.models import Inbox
+
+
+def require_service(available: bool, what: str, install: str) -> None:
+    """Skip a test whose server is missing, naming what to install; in CI
+    (JAVOB_REQUIRE_SERVICES=1) a missing server fails the test instead."""
+    if available:
+        return
+    message = f"needs {what}; install it with: {install}"
+    if os.environ.get("JAVOB_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{message} (JAVOB_REQUIRE_SERVICES=1: mandatory here)")
+    pytest.skip(message)
+
 
 IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 

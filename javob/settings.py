@@ -10,6 +10,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 
@@ -205,8 +206,33 @@ else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+
+def mailer_settings(url: str) -> dict[str, Any]:
+    """EMAIL_URL: smtp://user:password@host:587 (STARTTLS), smtps://...:465 (TLS), or unset
+    to write mail as files under JAVOB_DATA_DIR/outbox (a local install; not for production)."""
+    if not url:
+        return {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(DATA_DIR / "outbox")},
+        }
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps"):
+        raise ValueError(f"EMAIL_URL must start with smtp:// or smtps://, not {parts.scheme}://")
+    options: dict[str, Any] = {
+        "host": parts.hostname or "localhost",
+        "port": parts.port or (465 if parts.scheme == "smtps" else 587),
+        "username": unquote(parts.username or ""),
+        "password": unquote(parts.password or ""),
+        "use_ssl": parts.scheme == "smtps",
+        "use_tls": parts.scheme == "smtp" and "tls=0" not in parts.query,
+        "timeout": 30,
+    }
+    return {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": options}
+
+
+MAILERS = {"default": mailer_settings(os.environ.get("EMAIL_URL", ""))}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "javob@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Outbound HTTP to user-supplied URLs refuses internal addresses unless listed here
 # (comma-separated networks or host names, e.g. "10.0.0.0/8,hooks.internal").

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -177,12 +177,14 @@ def _referenced_conversation(
 ) -> Conversation | None:
     if not inbound.reply_to_external_ids:
         return None
+    # The contact must be part of that conversation: its owner, or (after a merge) the
+    # sender of one of its messages. A reference alone never crosses customers.
+    takes_part = Q(conversation__contact=contact) | Q(
+        conversation__in=Message.objects.filter(sender_contact=contact).values("conversation_id")
+    )
     message = (
-        Message.objects.filter(
-            inbox=inbox,
-            external_id__in=inbound.reply_to_external_ids,
-            conversation__contact=contact,
-        )
+        Message.objects.filter(inbox=inbox, external_id__in=inbound.reply_to_external_ids)
+        .filter(takes_part)
         .select_related("conversation")
         .order_by("-id")
         .first()
