@@ -34,8 +34,12 @@ IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBa
 def use_task_backends(settings: Any, config: dict[str, Any]) -> None:
     """Point Django's task backends at `config` (Django does not reset them by itself)."""
     settings.TASKS = config
-    task_backends._settings = None
-    task_backends._connections = Local(False)
+    reset_task_backends()
+
+
+def reset_task_backends() -> None:
+    task_backends._settings = None  # type: ignore[attr-defined]
+    task_backends._connections = Local(False)  # type: ignore[attr-defined]
 
 
 @pytest.fixture(autouse=True)
@@ -44,8 +48,7 @@ def _immediate_tasks(settings: Any) -> Iterator[None]:
     settings.JAVOB_OUTBOUND_ALLOW = []
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     yield
-    task_backends._settings = None
-    task_backends._connections = Local(False)
+    reset_task_backends()
 
 
 @dataclass

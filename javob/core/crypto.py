@@ -43,8 +43,11 @@ def decrypt_json(token: str) -> dict[str, Any]:
     return data
 
 
-class EncryptedJSONField(models.TextField):  # type: ignore[type-arg]
+class EncryptedJSONField(models.Field[dict[str, Any] | str, dict[str, Any]]):
     """A dict stored as a Fernet token; it is never readable in the database or a dump."""
+
+    def get_internal_type(self) -> str:
+        return "TextField"
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> dict[str, Any]:
         if not value:
