@@ -1,7 +1,7 @@
 """Django settings for Javob, read from environment variables with safe defaults.
 
-See docs/configuration.md for every variable. Nothing here opens a connection or a file
-except the generated secret key of a local install.
+See docs/configuration.md for every variable. Nothing here opens a connection; the only
+file work is the generated secret key of a local install and the static directory.
 """
 
 from __future__ import annotations
@@ -157,6 +157,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# Static files are served from the installed package (WHITENOISE_USE_FINDERS); this
+# directory only receives `collectstatic` output, but WhiteNoise wants it to exist.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "media/"
 STORAGES = {

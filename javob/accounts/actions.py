@@ -38,21 +38,27 @@ def do_create_workspace(
         workspace = Workspace.objects.create(
             name=name, time_zone=time_zone, default_locale=default_locale
         )
-        user = _get_or_create_user(owner_email, password)
+        user = _get_or_create_user(owner_email, password, may_reset=True)
         owner = Membership.objects.create(
             workspace=workspace, user=user, role=Role.OWNER, time_zone=time_zone
         )
     return workspace, owner
 
 
-def _get_or_create_user(email: str, password: str | None) -> User:
+def _get_or_create_user(email: str, password: str | None, *, may_reset: bool = False) -> User:
+    """The user with this email, created with `password` if new.
+
+    An existing user's password changes only when `may_reset` says the caller is the
+    server's operator (the CLI); an admin adding an agent must never reset the password of
+    someone who already has an account, perhaps in another workspace.
+    """
     email = User.objects.normalize_email(email.strip()).lower()
     if "@" not in email:
         raise ActionError(_("Enter a valid email address."), field="email")
     user = User.objects.filter(email=email).first()
     if user is None:
         user = User.objects.create_user(email, password)
-    elif password:
+    elif password and may_reset:
         user.set_password(password)
         user.save(update_fields=["password"])
     return user

@@ -107,6 +107,12 @@ def check_update_contact(actor: Membership, contact_id: int, data: ContactInput)
     identities = [normalize_identity(identity) for identity in data.identities]
     with transaction.atomic():
         contact = access_contact(actor, contact_id, lock=True)
+        if contact.merged_into_id is not None:
+            raise Conflict(
+                _("This contact was merged into #%(id)s; edit that one.")
+                % {"id": contact.merged_into_id},
+                field="contact_id",
+            )
         for identity in identities:
             _refuse_taken(actor.workspace_id, identity, allow_contact=contact.pk)
         _apply(contact, data)
@@ -153,13 +159,15 @@ def _apply(contact: Contact, data: ContactInput) -> None:
         contact.custom_attributes = {**contact.custom_attributes, **data.custom_attributes}
 
 
-def access_contact(actor: Membership, contact_id: int, *, lock: bool = False) -> Contact:
+def access_contact(
+    actor: Membership, contact_id: int, *, lock: bool = False, field: str = "contact_id"
+) -> Contact:
     query = Contact.objects.filter(workspace_id=actor.workspace_id, pk=contact_id)
     if lock:
         query = query.select_for_update()
     contact = query.first()
     if contact is None:
-        raise NotFound(_("No such contact."), field="contact_id")
+        raise NotFound(_("No such contact."), field=field)
     return contact
 
 
@@ -170,8 +178,8 @@ def check_merge_contacts(actor: Membership, source_id: int, target_id: int) -> C
     if source_id == target_id:
         raise ActionError(_("A contact cannot be merged into itself."), field="target_id")
     with transaction.atomic():
-        source = access_contact(actor, source_id, lock=True)
-        target = access_contact(actor, target_id, lock=True)
+        source = access_contact(actor, source_id, lock=True, field="source_id")
+        target = access_contact(actor, target_id, lock=True, field="target_id")
         if source.merged_into_id is not None or target.merged_into_id is not None:
             raise Conflict(_("This contact was already merged."), field="source_id")
         do_merge_contacts(source, target, actor=actor)
