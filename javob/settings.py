@@ -199,6 +199,8 @@ if JAVOB_HTTPS or os.environ.get("JAVOB_DEBUG") == "0":
 if REDIS_URL:
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+    # RQ must run jobs through django-tasks-rq's Job, which calls the Task's function.
+    RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",

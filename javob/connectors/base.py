@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
+from django.utils.translation import gettext as _
+
 from javob.core.types import DeliveryUpdate, InboundMessage
 
 if TYPE_CHECKING:
@@ -77,7 +79,7 @@ class Connector:
         Raise DeliveryError(permanent=True) when retrying cannot help (bad recipient, revoked
         credentials), DeliveryError(permanent=False) when it may (timeouts, 5xx, rate limits).
         """
-        raise DeliveryError("This channel cannot send messages.", permanent=True)
+        raise DeliveryError(_("This channel cannot send messages."), permanent=True)
 
     def setup(self) -> None:
         """Prepare a new inbox: generate its secrets and defaults (called before it is saved)."""

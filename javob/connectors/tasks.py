@@ -1,4 +1,9 @@
-"""Turning stored webhook payloads into messages and delivery updates."""
+"""Turning stored webhook payloads into messages and delivery updates.
+
+A worker claims a payload with a conditional UPDATE that sets a lease, so any number of
+workers run safely; one that dies lets the lease run out and the scheduler's sweep hands the
+payload to another. Receiving is idempotent, so a payload processed twice stores nothing twice.
+"""
 
 from __future__ import annotations
 
@@ -20,40 +25,49 @@ from javob.core.types import InboundMessage
 
 logger = logging.getLogger(__name__)
 LEASE = dt.timedelta(minutes=5)
+# What a connector raises for a body it cannot understand; anything else (a database outage,
+# say) leaves the payload pending, to be retried once its lease runs out.
+UNPARSEABLE = (ValueError, ValidationError, ActionError, KeyError, TypeError)
 
 
-@task()
-def process_payload(payload_id: int) -> str:
-    """Parse one stored payload and hand what it holds to the actions. Idempotent."""
-    now = timezone.now()
+def claim_payload(payload_id: int, now: dt.datetime | None = None) -> InboundPayload | None:
+    """Take the lease on an unprocessed payload; None if it is done or someone holds it."""
+    now = now or timezone.now()
     claimed = (
         InboundPayload.objects.filter(pk=payload_id, processed_at__isnull=True)
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
         .update(lease_until=now + LEASE, attempts=F("attempts") + 1)
     )
     if not claimed:
+        return None
+    return InboundPayload.objects.select_related("inbox").get(pk=payload_id)
+
+
+@task()
+def process_payload(payload_id: int) -> str:
+    """Parse one stored payload and hand what it holds to the actions. Idempotent."""
+    payload = claim_payload(payload_id)
+    if payload is None:
         return "skipped"
-    payload = InboundPayload.objects.select_related("inbox").get(pk=payload_id)
     try:
-        items = connector_for(payload.inbox).parse(bytes(payload.body))
-        for item in items:
+        for item in connector_for(payload.inbox).parse(bytes(payload.body)):
             if isinstance(item, InboundMessage):
                 receive_message(item)
             else:
                 apply_delivery_update(item)
-    except (ValueError, ValidationError, ActionError, KeyError, TypeError) as exc:
-        # Unparseable: keep it in quarantine with the reason; `javob reprocess` retries it.
+    except UNPARSEABLE as exc:
+        # Kept in quarantine with the reason; `reprocess` tries it again after a fix.
         logger.warning("Payload %s quarantined: %s", payload_id, exc)
-        InboundPayload.objects.filter(pk=payload_id).update(
-            error=f"{type(exc).__name__}: {exc}"[:4000],
-            processed_at=timezone.now(),
-            lease_until=None,
-        )
+        _finish(payload_id, error=f"{type(exc).__name__}: {exc}"[:4000])
         return "quarantined"
-    InboundPayload.objects.filter(pk=payload_id).update(
-        processed_at=timezone.now(), lease_until=None, error=""
-    )
+    _finish(payload_id, error="")
     return "processed"
+
+
+def _finish(payload_id: int, *, error: str) -> None:
+    InboundPayload.objects.filter(pk=payload_id).update(
+        processed_at=timezone.now(), lease_until=None, error=error
+    )
 
 
 def pending_payloads(grace_seconds: int = 30) -> list[int]:
@@ -65,18 +79,30 @@ def pending_payloads(grace_seconds: int = 30) -> list[int]:
             received_at__lte=now - dt.timedelta(seconds=grace_seconds),
         )
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .order_by("received_at", "pk")
         .values_list("pk", flat=True)[:1000]
     )
+
+
+def quarantined_payloads(inbox_id: int | None = None) -> list[int]:
+    """Payloads that could not be parsed, oldest first."""
+    query = InboundPayload.objects.exclude(error="")
+    if inbox_id is not None:
+        query = query.filter(inbox_id=inbox_id)
+    return list(query.order_by("received_at", "pk").values_list("pk", flat=True))
 
 
 def reprocess(payload_ids: list[int]) -> int:
     """Put quarantined payloads back in line (after a connector fix, say)."""
     with transaction.atomic():
-        count = (
+        ids = list(
             InboundPayload.objects.filter(pk__in=payload_ids)
             .exclude(error="")
-            .update(processed_at=None, error="", lease_until=None)
+            .values_list("pk", flat=True)
         )
-    for payload_id in payload_ids:
-        transaction.on_commit(lambda pk=payload_id: process_payload.enqueue(pk))  # type: ignore[misc]
-    return count
+        InboundPayload.objects.filter(pk__in=ids).update(
+            processed_at=None, error="", lease_until=None
+        )
+        for payload_id in ids:
+            transaction.on_commit(lambda pk=payload_id: process_payload.enqueue(pk))  # type: ignore[misc]
+    return len(ids)

@@ -82,8 +82,9 @@ def receive_message(inbound: InboundMessage) -> Received:
 def _existing_message(inbound: InboundMessage) -> Message | None:
     if not inbound.external_id:
         return None
+    # Provider ids of customer messages and of our replies are separate namespaces.
     return Message.objects.filter(
-        inbox_id=inbound.inbox_id, external_id=inbound.external_id
+        inbox_id=inbound.inbox_id, direction=Direction.INCOMING, external_id=inbound.external_id
     ).first()
 
 

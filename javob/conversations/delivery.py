@@ -13,24 +13,27 @@ import logging
 import random
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from javob.accounts.models import Membership
 from javob.conversations import events
-from javob.conversations.models import DELIVERY_RANK, Delivery, EventKind, Message
+from javob.conversations.models import DELIVERY_RANK, Delivery, Direction, EventKind, Message
 from javob.conversations.queries import access_message
 from javob.core.errors import ActionError
 from javob.core.types import DeliveryUpdate
 
 logger = logging.getLogger(__name__)
+MAX_BACKOFF_SECONDS = 3600.0
 
 
 def backoff_seconds(attempt: int) -> float:
-    """Exponential backoff with full jitter: up to base * 2^(attempt-1), capped at an hour."""
-    ceiling = min(3600.0, settings.JAVOB_RETRY_BASE_SECONDS * 2 ** max(0, attempt - 1))
+    """Delay after failed attempt `attempt` (1-based): base * 2^(attempt-1), capped at an hour,
+    with "equal jitter" — uniform in the upper half — so delays still grow but retries of many
+    messages failing together spread out."""
+    ceiling = min(MAX_BACKOFF_SECONDS, settings.JAVOB_RETRY_BASE_SECONDS * 2 ** max(0, attempt - 1))
     return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not a secret
 
 
@@ -53,13 +56,24 @@ def claim(message_id: int, now: dt.datetime | None = None) -> Message | None:
 
 
 def record_sent(message: Message, external_id: str) -> bool:
-    now = timezone.now()
+    """Mark a queued message sent with the provider's id; False if it was no longer queued."""
+    try:
+        return _record_sent(message, external_id)
+    except IntegrityError:
+        # The provider's id is already taken in this inbox (a customer message with the same
+        # id: providers number both directions in one space, or not uniquely). The message
+        # was sent all the same; keep that, without an id to match status reports on.
+        logger.warning("Message %s: provider id %r already used", message.pk, external_id)
+        return _record_sent(message, None)
+
+
+def _record_sent(message: Message, external_id: str | None) -> bool:
     with transaction.atomic():
         updated = Message.objects.filter(pk=message.pk, delivery_status=Delivery.QUEUED).update(
             delivery_status=Delivery.SENT,
             delivery_rank=DELIVERY_RANK[Delivery.SENT],
             external_id=external_id,
-            sent_at=now,
+            sent_at=timezone.now(),
             lease_until=None,
             next_attempt_at=None,
             failure_reason="",
@@ -110,15 +124,23 @@ def apply_delivery_update(update: DeliveryUpdate) -> bool:
         fields["failure_reason"] = update.reason[:2000]
     with transaction.atomic():
         message = (
-            Message.objects.filter(inbox_id=update.inbox_id, external_id=update.external_id)
+            Message.objects.filter(
+                inbox_id=update.inbox_id,
+                external_id=update.external_id,
+                direction=Direction.OUTGOING,
+            )
             .only("pk")
             .first()
         )
         if message is None:
             return False
-        moved = Message.objects.filter(
-            pk=message.pk, delivery_rank__lt=fields["delivery_rank"]
-        ).update(**fields)
+        # A report never applies to a queued message: it can only be about an earlier send
+        # of a message an agent has since re-queued.
+        moved = (
+            Message.objects.filter(pk=message.pk, delivery_rank__lt=fields["delivery_rank"])
+            .exclude(delivery_status=Delivery.QUEUED)
+            .update(**fields)
+        )
         if moved:
             _announce_delivery(message.pk, update.status, update.reason)
     return bool(moved)

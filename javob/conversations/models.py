@@ -215,7 +215,7 @@ class Message(models.Model):
     class Meta:
         constraints: ClassVar[list[models.BaseConstraint]] = [
             models.UniqueConstraint(
-                fields=["inbox", "external_id"],
+                fields=["inbox", "direction", "external_id"],
                 name="uniq_message_external_id",
                 condition=Q(external_id__isnull=False),
             )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from django.tasks import task
+from django.utils.translation import gettext as _
 
 from javob.connectors.base import DeliveryError
 from javob.connectors.registry import UnknownChannel, connector_for
@@ -16,31 +18,43 @@ logger = logging.getLogger(__name__)
 
 @task()
 def deliver_message(message_id: int) -> str:
-    """Send one queued outgoing message through its inbox's connector."""
+    """Send one queued outgoing message through its inbox's connector.
+
+    Safe to run any number of times, from any number of workers: only the worker that wins
+    the claim sends, and a message already sent is skipped.
+    """
     message = delivery.claim(message_id)
     if message is None:
         return "skipped"
     try:
         external_id = connector_for(message.inbox).send(message)
     except UnknownChannel:
-        delivery.record_failure(
-            message, f"No connector for the {message.inbox.kind} channel.", permanent=True
-        )
-        return "failed"
+        reason = _("No connector for the %(kind)s channel.") % {"kind": message.inbox.kind}
+        return _failed(message, DeliveryError(reason, permanent=True))
     except DeliveryError as exc:
-        due = delivery.record_failure(message, exc.reason, permanent=exc.permanent)
-        if due is None:
-            return "failed"
-        _schedule_retry(message.pk, due)
-        return "retry"
+        return _failed(message, exc)
+    except Exception as exc:
+        # A bug or an outage below the connector: count it as a transient failure, so the
+        # message is retried with backoff and fails for good after the last attempt instead
+        # of being picked up again forever.
+        logger.exception("Sending message %s failed unexpectedly", message_id)
+        return _failed(message, DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False))
     delivery.record_sent(message, external_id)
     return "sent"
 
 
-def _schedule_retry(message_id: int, due: object) -> None:
+def _failed(message: Message, error: DeliveryError) -> str:
+    due = delivery.record_failure(message, error.reason, permanent=error.permanent)
+    if due is None:
+        return "failed"
+    _schedule_retry(message.pk, due)
+    return "retry"
+
+
+def _schedule_retry(message_id: int, due: dt.datetime) -> None:
     backend = deliver_message.get_backend()
     if backend.supports_defer:
-        deliver_message.using(run_after=due).enqueue(message_id)  # type: ignore[arg-type]
+        deliver_message.using(run_after=due).enqueue(message_id)
     # Otherwise the scheduler's sweep picks the message up once it is due.
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 MAX_REDIRECTS = 5
 MAX_RESPONSE_BYTES = 5 * 1024 * 1024
@@ -48,9 +49,31 @@ def _allowed_networks() -> tuple[list[ipaddress.IPv4Network | ipaddress.IPv6Netw
     return networks, hosts
 
 
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one stands for (mapped, NAT64, IPv4-compatible), if any.
+
+    Python calls 64:ff9b::7f00:1 and ::7f00:1 global, yet both reach 127.0.0.1 through a
+    translator or an old stack, so they are judged by the IPv4 address inside.
+    """
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address in NAT64 or (address in IPV4_COMPATIBLE and int(address) > 1):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
 def is_public(address: IPAddress) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return is_public(address.ipv4_mapped)
+    """True for a global unicast address; False for anything internal, reserved or multicast."""
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(address)
+        if embedded is not None:
+            return is_public(embedded)
+        if address.is_site_local:  # deprecated fec0::/10, still routed inside some networks
+            return False
     return address.is_global and not address.is_multicast
 
 
@@ -60,14 +83,19 @@ def vet_address(host: str, address: IPAddress) -> None:
         return
     if any(address in network for network in networks):
         return
-    raise BlockedAddress(f"{host} resolves to {address}, an internal address")
+    raise BlockedAddress(
+        _("%(host)s resolves to %(address)s, an internal address.")
+        % {"host": host, "address": address}
+    )
 
 
 def resolve(host: str, port: int) -> list[IPAddress]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise OutboundError(f"cannot resolve {host}: {exc}") from exc
+        raise OutboundError(
+            _("Cannot resolve %(host)s: %(error)s") % {"host": host, "error": exc}
+        ) from exc
     addresses: list[IPAddress] = []
     for info in infos:
         address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
@@ -87,7 +115,10 @@ def _connect(host: str, port: int, timeout: float) -> socket.socket:
             return socket.create_connection((str(address), port), timeout=timeout)
         except OSError as exc:
             last = exc
-    raise OutboundError(f"cannot connect to {host}:{port}: {last}")
+    raise OutboundError(
+        _("Cannot connect to %(host)s:%(port)s: %(error)s")
+        % {"host": host, "port": port, "error": last}
+    )
 
 
 class _VettedHTTPConnection(http.client.HTTPConnection):
@@ -120,7 +151,7 @@ def request(
         url = urljoin(url, location)
         if response.status == 303 or (response.status in (301, 302) and method == "POST"):
             method, body = "GET", None
-    raise OutboundError(f"more than {MAX_REDIRECTS} redirects")
+    raise OutboundError(_("More than %(count)d redirects.") % {"count": MAX_REDIRECTS})
 
 
 def _request_once(
@@ -128,14 +159,14 @@ def _request_once(
 ) -> Response:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise OutboundError(f"not an http(s) URL: {url!r}")
+        raise OutboundError(_("Not an http(s) URL: %(url)r") % {"url": url})
     if parts.username or parts.password:
-        raise OutboundError("URLs with credentials are not allowed")
+        raise OutboundError(_("URLs with credentials are not allowed."))
     cls = _VettedHTTPSConnection if parts.scheme == "https" else _VettedHTTPConnection
     try:
         port = parts.port
     except ValueError as exc:
-        raise OutboundError(f"bad port in {url!r}") from exc
+        raise OutboundError(_("Bad port in %(url)r") % {"url": url}) from exc
     connection = cls(parts.hostname, port, timeout=timeout)
     path = parts.path or "/"
     if parts.query:
@@ -145,10 +176,12 @@ def _request_once(
         raw = connection.getresponse()
         data = raw.read(MAX_RESPONSE_BYTES + 1)
     except (OSError, http.client.HTTPException) as exc:
-        raise OutboundError(f"{type(exc).__name__}: {exc}") from exc
+        raise OutboundError(
+            _("%(kind)s: %(error)s") % {"kind": type(exc).__name__, "error": exc}
+        ) from exc
     finally:
         connection.close()
     if len(data) > MAX_RESPONSE_BYTES:
-        raise OutboundError("response too large")
+        raise OutboundError(_("The response is too large."))
     response_headers = {key.lower(): value for key, value in raw.getheaders()}
     return Response(raw.status, response_headers, data, url)

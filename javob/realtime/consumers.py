@@ -11,8 +11,8 @@ from javob.accounts.models import Membership
 from javob.realtime.publish import agent_group
 
 
-@database_sync_to_async
 def _membership(scope: dict[str, Any]) -> Membership | None:
+    """The agent behind a websocket: a bearer token, else the signed-in user's session."""
     from javob.accounts.queries import membership_for_token
 
     for name, value in scope.get("headers", []):
@@ -33,7 +33,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     group: str | None = None
 
     async def connect(self) -> None:
-        member = await _membership(self.scope)
+        member = await database_sync_to_async(_membership)(self.scope)
         if member is None:
             await self.close(code=4401)
             return

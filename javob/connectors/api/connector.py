@@ -17,6 +17,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext as _
 from pydantic import BaseModel, Field
 
 from javob.connectors.base import Connector, DeliveryError, Parsed, WebhookRejected, WebhookRequest
@@ -98,7 +99,7 @@ class ApiConnector(Connector):
     def verify(self, request: WebhookRequest) -> None:
         timestamp = request.headers.get(TIMESTAMP_HEADER, "")
         signature = request.headers.get(SIGNATURE_HEADER, "")
-        if not self.secret or not timestamp.isdigit():
+        if not self.secret or not (timestamp.isascii() and timestamp.isdigit()):
             raise WebhookRejected("missing timestamp or secret")
         if abs(time.time() - int(timestamp)) > MAX_SKEW_SECONDS:
             raise WebhookRejected("timestamp too old")
@@ -106,16 +107,22 @@ class ApiConnector(Connector):
             raise WebhookRejected("bad signature")
 
     def payload_id(self, request: WebhookRequest) -> str | None:
+        """A message by its id; a status report by message and status, so that "delivered"
+        and then "read" for one message are two deliveries, not one repeated."""
         try:
             data = json.loads(request.body)
         except ValueError:
             return None
-        value = data.get("id") or data.get("message_id") if isinstance(data, dict) else None
+        if not isinstance(data, dict):
+            return None
+        if _is_status(data):
+            return f"status:{data['message_id']}:{data['status']}"[:255]
+        value = data.get("id")
         return str(value)[:255] if value else None
 
     def parse(self, body: bytes) -> Sequence[Parsed]:
         data = json.loads(body)
-        if isinstance(data, dict) and "status" in data and "message_id" in data:
+        if _is_status(data):
             status = StatusBody.model_validate(data)
             return [
                 DeliveryUpdate(
@@ -128,7 +135,7 @@ class ApiConnector(Connector):
         url = str(self.inbox.settings.get("webhook_url", ""))
         if not url:
             raise DeliveryError(
-                "The inbox has no webhook_url to deliver replies to.", permanent=True
+                _("The inbox has no webhook_url to deliver replies to."), permanent=True
             )
         body = json.dumps(outbound_body(message), ensure_ascii=False).encode()
         timestamp = str(int(time.time()))
@@ -146,6 +153,10 @@ class ApiConnector(Connector):
         except http.OutboundError as exc:
             raise DeliveryError(str(exc), permanent=False) from exc
         return _provider_id(message, response)
+
+
+def _is_status(data: object) -> bool:
+    return isinstance(data, dict) and "status" in data and "message_id" in data
 
 
 def _provider_id(message: Message, response: http.Response) -> str:

@@ -1,3 +1,4 @@
+import json
 import signal
 import threading
 from typing import Any
@@ -17,7 +18,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["once"]:
-            self.stdout.write(str(run_once()))
+            self.stdout.write(json.dumps(run_once()))
             return
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
