@@ -33,7 +33,7 @@ def check_add_inbox(
 def do_add_inbox(
     workspace: Workspace, kind: str, name: str, options: dict[str, str], languages: list[str]
 ) -> Inbox:
-    """Create an inbox. Options named in the connector's required_secrets are stored encrypted."""
+    """Create an inbox. Options the connector names as secret_settings are stored encrypted."""
     if kind not in ChannelKind.values:
         raise ActionError(
             _("Unknown channel %(kind)s; use one of: %(kinds)s")
@@ -47,7 +47,7 @@ def do_add_inbox(
     secret_names: tuple[str, ...] = ()
     if has_connector(kind):
         connector = connector_class(kind)
-        secret_names = connector.required_secrets
+        secret_names = connector.secret_settings
         missing = [key for key in connector.required_settings if not options.get(key)]
         if missing:
             raise ActionError(

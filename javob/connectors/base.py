@@ -50,9 +50,10 @@ class Connector:
     """Base of every provider connector. Subclasses set `kind` and override what they support."""
 
     kind: ClassVar[str]
-    # Settings an inbox of this kind must have (non-secret, then secret).
+    # Options an inbox of this kind must be given, and the options that are secrets (stored
+    # encrypted, never shown back). A required secret is named in both.
     required_settings: ClassVar[tuple[str, ...]] = ()
-    required_secrets: ClassVar[tuple[str, ...]] = ()
+    secret_settings: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, inbox: Inbox) -> None:
         self.inbox = inbox

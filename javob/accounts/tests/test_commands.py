@@ -78,3 +78,41 @@ def test_inbox_add_with_bad_option_fails_clearly() -> None:
     with pytest.raises(CommandError, match="No workspace 999"):
         run("inbox", "add", "api", "--workspace", "999", "--name", "x")
     assert Inbox.objects.count() == 0
+
+
+def test_inbox_add_stores_a_given_webhook_secret_encrypted_only() -> None:
+    workspace = json.loads(run("createworkspace", "Acme", "--owner", "a@acme.uz"))["workspace"]
+    chosen = "s" * 40
+    run(
+        "inbox",
+        "add",
+        "api",
+        "--workspace",
+        str(workspace),
+        "--name",
+        "Shop",
+        "--set",
+        "webhook_url=https://shop.example.com/j",
+        "--set",
+        f"webhook_secret={chosen}",
+    )
+    inbox = Inbox.objects.get()
+    assert inbox.secrets == {"webhook_secret": chosen}
+    assert inbox.settings == {"webhook_url": "https://shop.example.com/j"}
+
+
+def test_inbox_add_refuses_a_short_webhook_secret() -> None:
+    workspace = json.loads(run("createworkspace", "Acme", "--owner", "a@acme.uz"))["workspace"]
+    with pytest.raises(CommandError, match=r"at least 16 characters\. \(webhook_secret\)"):
+        run(
+            "inbox",
+            "add",
+            "api",
+            "--workspace",
+            str(workspace),
+            "--name",
+            "Shop",
+            "--set",
+            "webhook_secret=short",
+        )
+    assert Inbox.objects.count() == 0

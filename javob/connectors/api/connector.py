@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 
 from javob.connectors.base import Connector, DeliveryError, Parsed, WebhookRejected, WebhookRequest
 from javob.core import http
+from javob.core.errors import ActionError
 from javob.core.types import DeliveryUpdate, Identity, InboundMessage
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 SIGNATURE_HEADER = "x-javob-signature"
 TIMESTAMP_HEADER = "x-javob-timestamp"
 MAX_SKEW_SECONDS = 300
+MIN_SECRET_LENGTH = 16
 TRANSIENT_STATUSES = {408, 425, 429}
 
 
@@ -87,10 +89,20 @@ def to_inbound(inbox_id: int, body: InboundBody) -> InboundMessage:
 
 class ApiConnector(Connector):
     kind = "api"
+    secret_settings = ("webhook_secret",)
 
     def setup(self) -> None:
-        self.inbox.secrets = {**self.inbox.secrets}
-        self.inbox.secrets.setdefault("webhook_secret", secrets.token_urlsafe(32))
+        chosen = str(self.inbox.secrets.get("webhook_secret", ""))
+        if chosen and len(chosen) < MIN_SECRET_LENGTH:
+            raise ActionError(
+                _("The webhook secret must be at least %(n)d characters.")
+                % {"n": MIN_SECRET_LENGTH},
+                field="webhook_secret",
+            )
+        self.inbox.secrets = {
+            **self.inbox.secrets,
+            "webhook_secret": chosen or secrets.token_urlsafe(32),
+        }
 
     @property
     def secret(self) -> str:
