@@ -60,6 +60,16 @@ _LETTER_VARIANTS = str.maketrans(
 _NG_APOSTROPHE = re.compile(r"([nN])([gG])ʻ")
 
 
+def normalize_apostrophes(text: str) -> str:
+    """Fold every apostrophe variant: U+02BB after o/g, U+02BC between other letters.
+
+    Unlike ``normalize_uz`` it leaves letters alone, so Turkish ö ş ç survive.
+    """
+    text = _AFTER_LETTER.sub(TUTUQ, unicodedata.normalize("NFC", text))
+    # The o/g rule runs last so that it wins: oʻ gʻ also end words (togʻ, bogʻ).
+    return _AFTER_O_G.sub(OKINA, text)
+
+
 def normalize_uz(text: str) -> str:
     """Return Uzbek Latin text with one spelling of oʻ, gʻ and the tutuq belgisi.
 
@@ -68,10 +78,7 @@ def normalize_uz(text: str) -> str:
     oʻ, gʻ, sh, ch. Cyrillic and text without apostrophes pass through unchanged, so the
     function is safe to apply to any message before matching Uzbek words.
     """
-    text = unicodedata.normalize("NFC", text).translate(_LETTER_VARIANTS)
-    # The o/g rule runs last so that it wins: oʻ gʻ also end words (togʻ, bogʻ).
-    text = _AFTER_LETTER.sub(TUTUQ, text)
-    return _AFTER_O_G.sub(OKINA, text)
+    return normalize_apostrophes(unicodedata.normalize("NFC", text).translate(_LETTER_VARIANTS))
 
 
 def to_cyrillic(text: str) -> str:
