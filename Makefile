@@ -38,7 +38,7 @@ test-postgres: install-dev
 check: install-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
-	$(BIN)/mypy javob bench
+	$(BIN)/mypy javob bench tests conftest.py
 	JAVOB_DEBUG=0 SECRET_KEY=check-deploy-$$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n') \
 	  ALLOWED_HOSTS=javob.example.com EMAIL_URL=smtp://mail.javob.example.com \
 	  $(BIN)/javob check --deploy --fail-level WARNING
