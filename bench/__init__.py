@@ -1,0 +1,1 @@
+"""Benchmark scripts: each prints Markdown tables; see docs/benchmarks.md."""
