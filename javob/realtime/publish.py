@@ -33,9 +33,13 @@ def _send(recipients: list[int], event: str, payload: dict[str, Any]) -> None:
     if layer is None:
         return
     message = {"type": "javob.event", "event": event, "payload": payload}
-    group_send = async_to_sync(layer.group_send)
-    for membership_id in recipients:
-        try:
-            group_send(agent_group(membership_id), message)
-        except Exception:  # realtime is best effort; the data is already committed
-            logger.exception("Realtime publish of %s to %s failed", event, membership_id)
+
+    async def send_all() -> None:
+        for membership_id in recipients:
+            try:
+                await layer.group_send(agent_group(membership_id), message)
+            except Exception:  # realtime is best effort; the data is already committed
+                logger.exception("Realtime publish of %s to %s failed", event, membership_id)
+
+    # One hop into the event loop per event, not one per recipient: each hop costs a thread.
+    async_to_sync(send_all)()
