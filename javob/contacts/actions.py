@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from javob.accounts.models import Membership, Workspace
+from javob.accounts.models import Membership
 from javob.contacts.models import Contact, ContactIdentity, ContactMerge, IdentityKind
 from javob.core.errors import ActionError, Conflict, NotFound, PermissionDenied
 from javob.core.types import Identity, InboundMessage
@@ -40,38 +40,49 @@ def normalize_identity(identity: Identity) -> Identity:
     return Identity(kind, value)
 
 
-def resolve_contact(workspace: Workspace, inbound: InboundMessage) -> Contact:
-    """The contact behind an inbound message's sender, created with its identities if new."""
+def resolve_contact(workspace_id: int, inbound: InboundMessage) -> tuple[Contact, bool]:
+    """The contact behind an inbound message's sender, locked for this transaction, and
+    whether it was created now (with its identities).
+
+    The lock makes one writer per contact at a time, so two messages of a new thread open one
+    conversation; on SQLite the write transaction itself serialises.
+    """
     sender = normalize_identity(inbound.sender)
     found = (
         ContactIdentity.objects.select_related("contact")
-        .filter(workspace=workspace, kind=sender.kind, value=sender.value)
+        .select_for_update(of=("contact",))
+        .filter(workspace_id=workspace_id, kind=sender.kind, value=sender.value)
         .first()
     )
     if found is not None:
         contact = found.contact
+        if contact.merged_into_id is not None:
+            # Merged while we waited for the lock: the identity now belongs to the survivor.
+            contact = Contact.objects.select_for_update().get(pk=contact.merged_into_id)
         if not contact.name and inbound.sender_name:
             contact.name = inbound.sender_name[:255]
             contact.save(update_fields=["name", "updated_at"])
-        return contact
+        return contact, False
     contact = Contact.objects.create(
-        workspace=workspace, name=inbound.sender_name[:255], locale=inbound.contact_locale[:16]
+        workspace_id=workspace_id,
+        name=inbound.sender_name[:255],
+        locale=inbound.contact_locale[:16],
     )
     ContactIdentity.objects.create(
-        workspace=workspace, contact=contact, kind=sender.kind, value=sender.value
+        workspace_id=workspace_id, contact=contact, kind=sender.kind, value=sender.value
     )
     for extra in inbound.extra_identities:
-        _attach_if_free(workspace, contact, normalize_identity(extra))
-    return contact
+        _attach_if_free(workspace_id, contact, normalize_identity(extra))
+    return contact, True
 
 
-def _attach_if_free(workspace: Workspace, contact: Contact, identity: Identity) -> None:
+def _attach_if_free(workspace_id: int, contact: Contact, identity: Identity) -> None:
     taken = ContactIdentity.objects.filter(
-        workspace=workspace, kind=identity.kind, value=identity.value
+        workspace_id=workspace_id, kind=identity.kind, value=identity.value
     ).exists()
     if not taken:
         ContactIdentity.objects.create(
-            workspace=workspace, contact=contact, kind=identity.kind, value=identity.value
+            workspace_id=workspace_id, contact=contact, kind=identity.kind, value=identity.value
         )
 
 

@@ -12,8 +12,8 @@ import logging
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, Q, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,7 +38,9 @@ from javob.conversations.models import (
 )
 from javob.conversations.queries import access_conversation, access_message, viewer_ids
 from javob.conversations.sanitize import sanitize_html
+from javob.conversations.tasks import after_receive, deliver_message
 from javob.core.errors import ActionError, Conflict, NotFound
+from javob.core.tasks import enqueue_on_commit
 from javob.core.types import InboundAttachment, InboundMessage
 from javob.realtime.publish import publish
 
@@ -57,26 +59,22 @@ class Received:
 def receive_message(inbound: InboundMessage) -> Received:
     """Store one customer message: contact, threading, message and events in one transaction.
 
-    Idempotent on (inbox, external_id): the same provider id delivered twice, also at the
+    Idempotent on (inbox, provider id): the same provider id delivered twice, also at the
     same moment by two processes, stores one message; the second call returns the first.
+    The unique constraint decides, so the common case (a new message) costs no extra read.
     """
     for attempt in range(RECEIVE_ATTEMPTS):
-        existing = _existing_message(inbound)
-        if existing is not None:
-            return Received(existing, created=False)
         try:
             with transaction.atomic():
-                message = _do_receive(inbound)
+                return Received(_do_receive(inbound), created=True)
         except IntegrityError:
-            # Another process stored this message (or created this contact) first; what it
-            # committed is visible now, so the next round finds it.
+            # This message (or this new contact) was stored by another process first; what
+            # it committed is visible now.
+            existing = _existing_message(inbound)
+            if existing is not None:
+                return Received(existing, created=False)
             logger.info("receive_message conflict on attempt %d, retrying", attempt + 1)
-            continue
-        return Received(message, created=True)
-    existing = _existing_message(inbound)
-    if existing is None:
-        raise Conflict(_("Could not store the message; try again."))
-    return Received(existing, created=False)
+    raise Conflict(_("Could not store the message; try again."))
 
 
 def _existing_message(inbound: InboundMessage) -> Message | None:
@@ -89,14 +87,15 @@ def _existing_message(inbound: InboundMessage) -> Message | None:
 
 
 def _do_receive(inbound: InboundMessage) -> Message:
-    inbox = Inbox.objects.select_related("workspace").filter(pk=inbound.inbox_id).first()
+    inbox = Inbox.objects.defer("secrets", "settings").filter(pk=inbound.inbox_id).first()
     if inbox is None:
         raise NotFound(_("No such inbox."), field="inbox_id")
-    contact = resolve_contact(inbox.workspace, inbound)
-    # One writer per contact at a time, so two messages of a new thread open one conversation.
-    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    contact, is_new = resolve_contact(inbox.workspace_id, inbound)
     now = timezone.now()
-    conversation = _thread(inbox, contact, inbound, now)
+    if is_new:
+        conversation = _new_conversation(inbox, contact, inbound, now, follows=None)
+    else:
+        conversation = _thread(inbox, contact, inbound, now)
     message = Message.objects.create(
         workspace_id=inbox.workspace_id,
         conversation=conversation,
@@ -118,14 +117,8 @@ def _do_receive(inbound: InboundMessage) -> Message:
         conversation, EventKind.MESSAGE_IN, actor_type=SenderType.CONTACT, message=message, at=now
     )
     events.announce(conversation, "message.created", {"message": events.message_payload(message)})
-    transaction.on_commit(lambda: _after_receive(message.pk))
+    enqueue_on_commit(after_receive, message.pk)
     return message
-
-
-def _after_receive(message_id: int) -> None:
-    from javob.conversations.tasks import after_receive
-
-    after_receive.enqueue(message_id)
 
 
 def _replied_message(inbox: Inbox, inbound: InboundMessage) -> Message | None:
@@ -149,28 +142,38 @@ def _thread(
        otherwise (or when it was closed) a new conversation starts, linked to the old one.
     """
     referenced = _referenced_conversation(inbox, contact, inbound)
-    threads = Conversation.objects.filter(
-        contact=contact, inbox=inbox, thread_key=inbound.thread_key, merged_into__isnull=True
-    )
-    active = referenced if referenced and referenced.is_active else None
-    if active is None and referenced is None:
-        active = threads.filter(status__in=ACTIVE_STATUSES).order_by("-last_activity_at").first()
-    if active is not None:
-        if active.status != Status.OPEN:
-            _set_status(active, Status.OPEN, actor=None, at=now, reason="customer_replied")
-        return active
-    last = referenced or threads.order_by("-last_activity_at", "-id").first()
+    latest: Conversation | None
+    if referenced is not None:
+        latest = referenced
+    else:
+        # One query: the contact's active conversation of this thread if there is one, else
+        # the most recent one of any status.
+        latest = (
+            Conversation.objects.filter(
+                contact=contact,
+                inbox=inbox,
+                thread_key=inbound.thread_key,
+                merged_into__isnull=True,
+            )
+            .annotate(active=Case(When(status__in=ACTIVE_STATUSES, then=1), default=0))
+            .order_by("-active", "-last_activity_at", "-id")
+            .first()
+        )
+    if latest is not None and latest.is_active:
+        if latest.status != Status.OPEN:
+            _set_status(latest, Status.OPEN, actor=None, at=now, reason="customer_replied")
+        return latest
     grace = dt.timedelta(hours=inbox.reopen_grace_hours)
     if (
-        last is not None
-        and last.status == Status.RESOLVED
-        and last.resolved_at is not None
-        and now - last.resolved_at <= grace
+        latest is not None
+        and latest.status == Status.RESOLVED
+        and latest.resolved_at is not None
+        and now - latest.resolved_at <= grace
     ):
-        _set_status(last, Status.OPEN, actor=None, at=now, reason="customer_replied")
-        events.append(last, EventKind.REOPENED, actor_type=SenderType.CONTACT, at=now)
-        return last
-    return _new_conversation(inbox, contact, inbound, now, follows=last)
+        _set_status(latest, Status.OPEN, actor=None, at=now, reason="customer_replied")
+        events.append(latest, EventKind.REOPENED, actor_type=SenderType.CONTACT, at=now)
+        return latest
+    return _new_conversation(inbox, contact, inbound, now, follows=latest)
 
 
 def _referenced_conversation(
@@ -204,8 +207,18 @@ def _survivor(conversation: Conversation) -> Conversation:
 
 
 def next_number(workspace_id: int) -> int:
-    Workspace.objects.filter(pk=workspace_id).update(conversation_seq=F("conversation_seq") + 1)
-    return Workspace.objects.values_list("conversation_seq", flat=True).get(pk=workspace_id)
+    """The workspace's next conversation number, in one statement that also locks the row."""
+    table = connection.ops.quote_name(Workspace._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET conversation_seq = conversation_seq + 1 "  # noqa: S608
+            "WHERE id = %s RETURNING conversation_seq",
+            [workspace_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise NotFound(_("No such workspace."), field="workspace_id")
+    return int(row[0])
 
 
 def _new_conversation(
@@ -306,14 +319,8 @@ def do_send_reply(
     _touch(conversation, now)
     events.append(conversation, EventKind.MESSAGE_OUT, actor=actor, message=message, at=now)
     events.announce(conversation, "message.created", {"message": events.message_payload(message)})
-    transaction.on_commit(lambda: _enqueue_delivery(message.pk))
+    enqueue_on_commit(deliver_message, message.pk)
     return message
-
-
-def _enqueue_delivery(message_id: int) -> None:
-    from javob.conversations.tasks import deliver_message
-
-    deliver_message.enqueue(message_id)
 
 
 def check_add_note(actor: Membership, conversation_id: int, text: str) -> Message:

@@ -65,9 +65,8 @@ def message_payload(message: Message) -> dict[str, Any]:
 def announce(conversation: Conversation, event: str, extra: dict[str, Any] | None = None) -> None:
     """Publish a change of `conversation` to every agent who may see it, after commit.
 
-    Recipients are computed now, inside the transaction, from the committed-to-be state; an
-    agent who just lost access (reassigned to another team) is told once more, with the
-    conversation id only, so their list can drop it.
+    The recipients are computed after commit, from the conversation as this transaction left
+    it, and only when someone can be listening.
     """
     payload = {"conversation": conversation_payload(conversation), **(extra or {})}
-    publish(viewer_ids(conversation), event, payload)
+    publish(lambda: viewer_ids(conversation), event, payload)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from javob.accounts.models import Membership
-from javob.realtime.publish import agent_group
+from javob.realtime.publish import agent_group, register_loop
 
 
 def _membership(scope: dict[str, Any]) -> Membership | None:
@@ -33,6 +34,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     group: str | None = None
 
     async def connect(self) -> None:
+        register_loop(asyncio.get_running_loop())
         member = await database_sync_to_async(_membership)(self.scope)
         if member is None:
             await self.close(code=4401)

@@ -1,45 +1,77 @@
 """The one way to push an event to agents' browsers: after commit, to named recipients.
 
-Callers name the recipients (membership ids). An event sent too widely is a data leak, too
-narrowly a sync bug, so the choice is made where the domain knows who may see what.
+Callers name the recipients (membership ids, or a function computing them after commit). An
+event sent too widely is a data leak, too narrowly a sync bug, so the choice is made where
+the domain knows who may see what.
+
+Delivery to the channel layer: websocket consumers run on the web server's event loop. The
+first consumer to connect registers that loop here, and events published from other threads
+(sync views, actions, the worker thread of `javob run`) are handed to it without waiting.
+With the in-memory layer and no registered loop, no browser can be listening in this process,
+so nothing is sent (and the recipients are not even computed). Without a registered loop and
+with Redis, each event makes one `async_to_sync` hop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
+Recipients = Iterable[int] | Callable[[], Iterable[int]]
+_home: dict[str, asyncio.AbstractEventLoop] = {}
 
 
 def agent_group(membership_id: int) -> str:
     return f"agent.{membership_id}"
 
 
-def publish(recipients: Iterable[int], event: str, payload: dict[str, Any]) -> None:
+def register_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Called by consumers: this is the event loop the channel layer's listeners live on."""
+    _home["loop"] = loop
+
+
+def _home_loop() -> asyncio.AbstractEventLoop | None:
+    loop = _home.get("loop")
+    return loop if loop is not None and not loop.is_closed() else None
+
+
+def publish(recipients: Recipients, event: str, payload: dict[str, Any]) -> None:
     """Send `event` to each recipient's browsers once the current transaction commits."""
-    ids = sorted(set(recipients))
-    if ids:
-        transaction.on_commit(lambda: _send(ids, event, payload))
+    transaction.on_commit(lambda: _send(recipients, event, payload))
 
 
-def _send(recipients: list[int], event: str, payload: dict[str, Any]) -> None:
+def _send(recipients: Recipients, event: str, payload: dict[str, Any]) -> None:
     layer = get_channel_layer()
-    if layer is None:
+    loop = _home_loop()
+    if layer is None or (loop is None and isinstance(layer, InMemoryChannelLayer)):
+        return
+    ids = sorted(set(recipients() if callable(recipients) else recipients))
+    if not ids:
         return
     message = {"type": "javob.event", "event": event, "payload": payload}
 
     async def send_all() -> None:
-        for membership_id in recipients:
+        for membership_id in ids:
             try:
                 await layer.group_send(agent_group(membership_id), message)
             except Exception:  # realtime is best effort; the data is already committed
                 logger.exception("Realtime publish of %s to %s failed", event, membership_id)
 
-    # One hop into the event loop per event, not one per recipient: each hop costs a thread.
-    async_to_sync(send_all)()
+    if loop is None:
+        async_to_sync(send_all)()
+        return
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is loop:
+        loop.create_task(send_all())
+    else:
+        asyncio.run_coroutine_threadsafe(send_all(), loop)
