@@ -1,0 +1,65 @@
+"""Every interface string ships in Uzbek (Latin and Cyrillic), Russian and English."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from django.utils import translation
+
+LOCALE = Path(__file__).resolve().parents[2] / "locale"
+ENTRY = re.compile(r'^msgid ((?:".*"\n)+)msgstr ((?:".*"\n)+)', re.MULTILINE)
+
+
+def entries(language: str) -> list[tuple[str, str]]:
+    text = (LOCALE / language / "LC_MESSAGES" / "django.po").read_text()
+    join = lambda block: "".join(re.findall(r'"(.*)"', block))  # noqa: E731
+    return [(join(msgid), join(msgstr)) for msgid, msgstr in ENTRY.findall(text)][1:]
+
+
+@pytest.mark.parametrize("language", ["uz", "uz_Cyrl", "ru", "en"])
+def test_every_string_is_translated(language: str) -> None:
+    found = entries(language)
+    assert len(found) > 150
+    assert [msgid for msgid, msgstr in found if not msgstr] == []
+    assert (LOCALE / language / "LC_MESSAGES" / "django.mo").stat().st_size > 1000
+
+
+def test_cyrillic_uzbek_has_no_latin_words_outside_names_and_code() -> None:
+    allowed = re.compile(
+        r"%\([a-z_0-9]+\)[-+ #0-9.]*[a-zA-Z]|`[^`]*`|"
+        r"(?<![A-Za-z])(API|JSON|CSV|URL|NUL|CSRF|TEXT|BCP|REST|"
+        r"F1|SMS|Email|email|Webhook|webhook_url|webhook|Telegram|WhatsApp|Instagram|Messenger|"
+        r"X|X-CSRFToken|assignee(_id)?(=me|=none)?|http\(s\)|text,label|n|FILE\.csv|examples|"
+        r"shared|data)(?![A-Za-z])"
+    )
+    leftovers = [
+        msgstr
+        for _msgid, msgstr in entries("uz_Cyrl")
+        if re.search("[a-z]", allowed.sub("", msgstr))
+    ]
+    assert leftovers == []
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("uz", "Bunday suhbat yo‘q."),
+        ("uz-cyrl", "Бундай суҳбат йўқ."),
+        ("ru", "Такого разговора нет."),
+        ("en", "No such conversation."),
+    ],
+)
+def test_activated_language_translates(language: str, expected: str) -> None:
+    with translation.override(language):
+        assert translation.gettext("No such conversation.") == expected
+
+
+@pytest.mark.django_db
+def test_api_errors_follow_accept_language() -> None:
+    client = Client(HTTP_ACCEPT_LANGUAGE="uz-Cyrl")
+    response = client.get("/api/v1/conversations")
+    assert response.status_code == 401
+    assert response.json()["detail"] == "Тўғри API токенини юборинг ёки тизимга киринг."
