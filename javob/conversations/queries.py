@@ -29,9 +29,7 @@ def visibility(member: Membership) -> Q:
 
 
 def visible_conversations(member: Membership) -> QuerySet[Conversation]:
-    return Conversation.objects.filter(workspace_id=member.workspace_id).filter(
-        visibility(member)
-    )
+    return Conversation.objects.filter(workspace_id=member.workspace_id).filter(visibility(member))
 
 
 def access_conversation(

@@ -15,8 +15,11 @@ ENTRY = re.compile(r'^msgid ((?:".*"\n)+)msgstr ((?:".*"\n)+)', re.MULTILINE)
 
 def entries(language: str) -> list[tuple[str, str]]:
     text = (LOCALE / language / "LC_MESSAGES" / "django.po").read_text()
-    join = lambda block: "".join(re.findall(r'"(.*)"', block))  # noqa: E731
-    return [(join(msgid), join(msgstr)) for msgid, msgstr in ENTRY.findall(text)][1:]
+    return [(_join(msgid), _join(msgstr)) for msgid, msgstr in ENTRY.findall(text)][1:]
+
+
+def _join(block: str) -> str:
+    return "".join(re.findall(r'"(.*)"', block))
 
 
 @pytest.mark.parametrize("language", ["uz", "uz_Cyrl", "ru", "en"])
