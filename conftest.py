@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from asgiref.local import Local
 from django.tasks import task_backends
+from django.utils import translation
 
 from javob.accounts.actions import AgentInput, do_add_agent, do_create_team, do_create_workspace
 from javob.accounts.models import Membership, Role, Team, Workspace
@@ -49,6 +50,7 @@ def _immediate_tasks(settings: Any) -> Iterator[None]:
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     yield
     reset_task_backends()
+    translation.deactivate()  # a request's language must not leak into the next test
 
 
 @dataclass

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from javob.demo.data import AGENTS, OWNER
@@ -27,7 +29,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         loaded = load_demo(size=max(1, options["size"]), reset=options["reset"])
-        self.stdout.write(sign_in_text(loaded, options["host"], options["port"]))
+        # Printed for the operator, in the install's language (JAVOB_LANGUAGE).
+        with translation.override(settings.LANGUAGE_CODE):
+            self.stdout.write(sign_in_text(loaded, options["host"], options["port"]))
 
 
 def sign_in_text(loaded: Loaded, host: str, port: int) -> str:
