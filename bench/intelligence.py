@@ -134,6 +134,7 @@ def run(count: int) -> dict[str, Any]:
     from javob.intelligence.sentiment import model
 
     pinned = pin_to_one_core()
+    before_models, _ = rss_mb()
     started = time.perf_counter()
     language.load()
     model()
@@ -149,6 +150,7 @@ def run(count: int) -> dict[str, Any]:
     result["analyze_per_second"] = throughput(analyze, texts, count)
     result["intent"] = latencies(intents.predict, texts, min(count, 5000))
     result["rss_mb"], result["peak_rss_mb"] = (round(x, 1) for x in rss_mb())
+    result["rss_before_models_mb"] = round(before_models, 1)
     return result
 
 
@@ -165,6 +167,7 @@ def print_table(result: dict[str, Any]) -> None:
             "MB",
             f"{result['rss_mb']} / {result['peak_rss_mb']}",
         ),
+        ("RSS after django.setup(), before models", "MB", str(result["rss_before_models_mb"])),
         ("model load time", "s", str(result["load_seconds"])),
     ]
     width = max(len(r[0]) for r in rows)
