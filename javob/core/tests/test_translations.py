@@ -30,6 +30,25 @@ def test_every_string_is_translated(language: str) -> None:
     assert (LOCALE / language / "LC_MESSAGES" / "django.mo").stat().st_size > 1000
 
 
+PLACEHOLDER = re.compile(r"%\([a-z_0-9]+\)[-+ #0-9.]*[a-zA-Z]")
+
+
+@pytest.mark.parametrize("language", ["uz", "uz_Cyrl", "ru", "en"])
+def test_translations_keep_placeholders_and_nothing_is_fuzzy(language: str) -> None:
+    text = (LOCALE / language / "LC_MESSAGES" / "django.po").read_text()
+    assert "#, fuzzy" not in text  # fuzzy entries are silently left out of the .mo
+    mismatched = [
+        msgid
+        for msgid, msgstr in entries(language)
+        if sorted(PLACEHOLDER.findall(msgid)) != sorted(PLACEHOLDER.findall(msgstr))
+    ]
+    assert mismatched == []
+
+
+def test_english_is_the_source_text() -> None:
+    assert [msgid for msgid, msgstr in entries("en") if msgid != msgstr] == []
+
+
 def test_cyrillic_uzbek_has_no_latin_words_outside_names_and_code() -> None:
     allowed = re.compile(
         r"%\([a-z_0-9]+\)[-+ #0-9.]*[a-zA-Z]|`[^`]*`|"
