@@ -101,14 +101,7 @@ class ContactIn(InputSchema):
     identities: list[IdentityIn] = Field(default_factory=list, max_length=50)
 
     def to_input(self) -> ContactInput:
-        return ContactInput(
-            name=self.name,
-            locale=self.locale,
-            time_zone=self.time_zone,
-            country=self.country,
-            custom_attributes=self.custom_attributes,
-            identities=tuple(Identity(i.kind, i.value) for i in self.identities),
-        )
+        return _contact_input(self)
 
 
 class ContactPatch(InputSchema):
@@ -124,14 +117,18 @@ class ContactPatch(InputSchema):
     identities: list[IdentityIn] = Field(default_factory=list, max_length=50)
 
     def to_input(self) -> ContactInput:
-        return ContactInput(
-            name=self.name,
-            locale=self.locale,
-            time_zone=self.time_zone,
-            country=self.country,
-            custom_attributes=self.custom_attributes,
-            identities=tuple(Identity(i.kind, i.value) for i in self.identities),
-        )
+        return _contact_input(self)
+
+
+def _contact_input(data: ContactIn | ContactPatch) -> ContactInput:
+    return ContactInput(
+        name=data.name,
+        locale=data.locale,
+        time_zone=data.time_zone,
+        country=data.country,
+        custom_attributes=data.custom_attributes,
+        identities=tuple(Identity(i.kind, i.value) for i in data.identities),
+    )
 
 
 class ContactMergeIn(InputSchema):
