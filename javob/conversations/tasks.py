@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from javob.connectors.base import DeliveryError
 from javob.connectors.registry import UnknownChannel, connector_for
-from javob.conversations import delivery
+from javob.conversations import delivery, pipeline
 from javob.conversations.models import Message
 
 logger = logging.getLogger(__name__)
@@ -60,9 +60,8 @@ def _schedule_retry(message_id: int, due: dt.datetime) -> None:
 
 @task()
 def after_receive(message_id: int) -> None:
-    """Work that follows a stored customer message (enrichment, rules, routing, SLA).
-
-    The later parts of Javob hook in here; it already runs after every receive.
-    """
+    """Work that follows a stored customer message: the steps in `pipeline.AFTER_RECEIVE`."""
     if not Message.objects.filter(pk=message_id).exists():
         logger.info("after_receive: message %s is gone", message_id)
+        return
+    pipeline.run_after_receive(message_id)
