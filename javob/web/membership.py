@@ -1,0 +1,75 @@
+"""Which workspace an agent is working in, and the decorators every agent page uses.
+
+A user may belong to several workspaces; the session remembers the one they chose
+(`workspace_id`), else the first one they joined. Views receive it as `request.membership`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, Concatenate, cast
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+
+from javob.accounts.models import Membership
+
+SESSION_KEY = "workspace_id"
+
+View = Callable[Concatenate[HttpRequest, ...], HttpResponse]
+
+
+def current_membership(request: HttpRequest) -> Membership | None:
+    """The signed-in user's active membership in the chosen workspace, or None."""
+    if not request.user.is_authenticated:
+        return None
+    memberships = Membership.objects.select_related("workspace", "user").filter(
+        user=request.user, is_active=True
+    )
+    chosen = request.session.get(SESSION_KEY)
+    if chosen is not None:
+        membership = memberships.filter(workspace_id=chosen).first()
+        if membership is not None:
+            return membership
+    return memberships.order_by("created_at", "pk").first()
+
+
+def choose_workspace(request: HttpRequest, workspace_id: int) -> Membership:
+    """Switch the session to another workspace of the user's; 404 when they are not in it."""
+    membership = Membership.objects.filter(
+        user_id=cast(int, request.user.pk), workspace_id=workspace_id, is_active=True
+    ).first()
+    if membership is None:
+        raise Http404
+    request.session[SESSION_KEY] = workspace_id
+    return membership
+
+
+def agent_required(view: View) -> View:
+    """Sign-in required; 404 for a user with no workspace; sets `request.membership`."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        membership = current_membership(request)
+        if membership is None:
+            raise Http404
+        request.membership = membership  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def admin_required(view: View) -> View:
+    """Like agent_required, and 403 unless the agent is an owner or admin of the workspace."""
+
+    @wraps(view)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.membership.is_admin:  # type: ignore[attr-defined]
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return agent_required(checked)
