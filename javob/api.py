@@ -25,6 +25,7 @@ from javob.contacts.api import router as contacts_router
 from javob.conversations.api import router as conversations_router
 from javob.core.api_auth import SessionAuth, TokenAuth
 from javob.core.errors import ActionError
+from javob.intelligence.api import router as intelligence_router
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ api.add_router("/", accounts_router)
 api.add_router("/", conversations_router)
 api.add_router("/", api_channel_router)
 api.add_router("/", contacts_router)
+api.add_router("/", intelligence_router)
 
 
 @api.exception_handler(ActionError)

@@ -250,11 +250,33 @@ JAVOB_DELIVERY_LEASE_SECONDS = int(os.environ.get("JAVOB_DELIVERY_LEASE_SECONDS"
 JAVOB_RETRY_BASE_SECONDS = float(os.environ.get("JAVOB_RETRY_BASE_SECONDS", "10"))
 JAVOB_SCHEDULER_INTERVAL = float(os.environ.get("JAVOB_SCHEDULER_INTERVAL", "5"))
 
+# Language intelligence: each component is a class that an install may swap for a larger local
+# model or an external service (javob/intelligence/providers.py); the defaults are offline.
+JAVOB_AI_LANGUAGE_PROVIDER = os.environ.get(
+    "JAVOB_AI_LANGUAGE_PROVIDER", "javob.intelligence.providers.OfflineLanguage"
+)
+JAVOB_AI_SENTIMENT_PROVIDER = os.environ.get(
+    "JAVOB_AI_SENTIMENT_PROVIDER", "javob.intelligence.providers.OfflineSentiment"
+)
+JAVOB_AI_INTENT_PROVIDER = os.environ.get(
+    "JAVOB_AI_INTENT_PROVIDER", "javob.intelligence.providers.OfflineIntent"
+)
+JAVOB_AI_TRANSLATION_PROVIDER = os.environ.get(
+    "JAVOB_AI_TRANSLATION_PROVIDER", "javob.intelligence.providers.NoTranslation"
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"mask_pii": {"()": "javob.intelligence.logfilter.MaskPersonalData"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["mask_pii"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("JAVOB_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

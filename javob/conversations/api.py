@@ -9,7 +9,7 @@ from ninja import Query, Router, Status
 from javob.accounts.models import Membership
 from javob.connectors.actions import check_add_inbox
 from javob.conversations import actions, delivery
-from javob.conversations.models import Conversation, Inbox, Priority
+from javob.conversations.models import Conversation, Inbox, Priority, Sentiment
 from javob.conversations.models import Status as ConvStatus
 from javob.conversations.queries import (
     ConversationFilter,
@@ -59,6 +59,8 @@ def check_filter(member: Membership, params: ConversationQuery) -> ConversationF
         raise ActionError(_("Unknown status."), field="status")
     if params.priority is not None and params.priority not in Priority.values:
         raise ActionError(_("Unknown priority."), field="priority")
+    if params.sentiment is not None and params.sentiment not in Sentiment.values:
+        raise ActionError(_("Unknown sentiment."), field="sentiment")
     if params.assignee not in (None, "me", "none"):
         raise ActionError(_("Use assignee=me or assignee=none."), field="assignee")
     if params.assignee is not None and params.assignee_id is not None:
@@ -72,6 +74,7 @@ def check_filter(member: Membership, params: ConversationQuery) -> ConversationF
         label=params.label,
         language=params.language,
         priority=params.priority,
+        sentiment=params.sentiment,
         text=params.q.strip() if params.q and params.q.strip() else None,
     )
 

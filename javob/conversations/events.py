@@ -45,6 +45,7 @@ def conversation_payload(conversation: Conversation) -> dict[str, Any]:
         "team_id": conversation.team_id,
         "inbox_id": conversation.inbox_id,
         "language": conversation.language,
+        "sentiment": conversation.sentiment,
         "last_activity_at": conversation.last_activity_at.isoformat(),
     }
 

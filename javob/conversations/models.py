@@ -81,6 +81,12 @@ class Priority(models.TextChoices):
     URGENT = "urgent", _("Urgent")
 
 
+class Sentiment(models.TextChoices):
+    NEGATIVE = "negative", _("Negative")
+    NEUTRAL = "neutral", _("Neutral")
+    POSITIVE = "positive", _("Positive")
+
+
 class Conversation(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     number = models.PositiveBigIntegerField(_("number"))
@@ -104,6 +110,11 @@ class Conversation(models.Model):
     labels = models.ManyToManyField(Label, blank=True, related_name="conversations")
     participants = models.ManyToManyField(Membership, blank=True, related_name="participating")
     language = models.CharField(_("language"), max_length=16, blank=True)
+    # The customer's recent mood: a recency-weighted mean of their last messages' scores.
+    sentiment = models.CharField(
+        _("sentiment"), max_length=8, choices=Sentiment.choices, blank=True
+    )
+    sentiment_score = models.FloatField(null=True, blank=True)
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
     )
@@ -207,6 +218,16 @@ class Message(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
+    # Written by the enrichment step after an incoming message is stored (intelligence app).
+    language = models.CharField(_("language"), max_length=16, blank=True)
+    sentiment = models.CharField(
+        _("sentiment"), max_length=8, choices=Sentiment.choices, blank=True
+    )
+    sentiment_score = models.FloatField(null=True, blank=True)
+    intent = models.CharField(_("intent"), max_length=64, blank=True)
+    intent_score = models.FloatField(null=True, blank=True)
+    pii_spans = models.JSONField(default=list, blank=True)
+    enriched_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)

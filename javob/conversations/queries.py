@@ -105,6 +105,7 @@ class ConversationFilter:
     label: str | None = None
     language: str | None = None
     priority: str | None = None
+    sentiment: str | None = None
     text: str | None = None
 
 
@@ -115,10 +116,13 @@ def filter_conversations(member: Membership, flt: ConversationFilter) -> QuerySe
         "inbox_id": flt.inbox_id,
         "assignee_id": flt.assignee_id,
         "team_id": flt.team_id,
-        "language": flt.language,
         "priority": flt.priority,
+        "sentiment": flt.sentiment,
     }
     query = query.filter(**{key: value for key, value in exact.items() if value is not None})
+    if flt.language:
+        # "uz" finds Uzbek in either script; "uz-Cyrl" only the Cyrillic.
+        query = query.filter(Q(language=flt.language) | Q(language__startswith=f"{flt.language}-"))
     if flt.unassigned:
         query = query.filter(assignee__isnull=True)
     if flt.label:

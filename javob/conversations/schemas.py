@@ -20,6 +20,9 @@ class ContactRef(Schema):
     name: str
 
 
+SENTIMENTS = "negative, neutral or positive"
+
+
 class ConversationOut(Schema):
     """A conversation (ticket) without its messages."""
 
@@ -34,7 +37,9 @@ class ConversationOut(Schema):
     assignee_id: int | None
     team_id: int | None
     labels: list[str]
-    language: str
+    language: str = Field(description='BCP 47 ("uz-Latn", "ru"); empty until detected.')
+    sentiment: str = Field(description="negative, neutral, positive or empty: the customer's mood")
+    sentiment_score: float | None = Field(description="-1 (negative) to 1 (positive).")
     merged_into_id: int | None
     split_from_id: int | None
     follows_id: int | None = Field(description="The earlier conversation this one continues.")
@@ -59,6 +64,8 @@ class ConversationOut(Schema):
             team_id=c.team_id,
             labels=sorted(label.name for label in c.labels.all()),
             language=c.language,
+            sentiment=c.sentiment,
+            sentiment_score=c.sentiment_score,
             merged_into_id=c.merged_into_id,
             split_from_id=c.split_from_id,
             follows_id=c.follows_id,
@@ -110,6 +117,14 @@ class MessageOut(Schema):
     delivery_status: str = Field(description="queued, sent, delivered, read, failed or empty")
     failure_reason: str
     attachments: list[AttachmentOut]
+    language: str = Field(description='Of a customer message: BCP 47, or "und".')
+    sentiment: str = Field(description="Of a customer message: negative, neutral or positive.")
+    sentiment_score: float | None
+    intent: str = Field(description="The workspace intent it expresses, or empty.")
+    intent_score: float | None
+    pii_spans: list[dict[str, Any]] = Field(
+        description="Personal data in `text`: [{start, end, kind}], to mask on display."
+    )
     created_at: dt.datetime
     sent_at: dt.datetime | None
     delivered_at: dt.datetime | None
@@ -131,6 +146,12 @@ class MessageOut(Schema):
             delivery_status=m.delivery_status,
             failure_reason=m.failure_reason,
             attachments=[AttachmentOut.of(a) for a in m.attachments.all()],
+            language=m.language,
+            sentiment=m.sentiment,
+            sentiment_score=m.sentiment_score,
+            intent=m.intent,
+            intent_score=m.intent_score,
+            pii_spans=list(m.pii_spans),
             created_at=m.created_at,
             sent_at=m.sent_at,
             delivered_at=m.delivered_at,
@@ -178,7 +199,10 @@ class ConversationQuery(InputSchema):
     )
     team_id: Id | None = None
     label: str | None = Field(default=None, max_length=64)
-    language: str | None = Field(default=None, max_length=16)
+    language: str | None = Field(
+        default=None, max_length=16, description='"uz" matches both scripts; "uz-Cyrl" one.'
+    )
+    sentiment: str | None = Field(default=None, max_length=8, description=SENTIMENTS)
     priority: str | None = Field(default=None, max_length=16, description=PRIORITIES)
     q: str | None = Field(
         default=None, max_length=200, description="Text in the subject, contact name or messages"

@@ -1,12 +1,17 @@
 """``javob ai ...`` through Django's call_command; the last line of eval is JSON."""
 
 import json
+from collections.abc import Callable
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+
+from conftest import Cast
+from javob.intelligence.actions import check_add_intent_example
 
 
 def run(*args: str) -> list[str]:
@@ -70,9 +75,19 @@ def test_intent_trained_from_an_examples_file(tmp_path: Path) -> None:
     assert json.loads(line)["intent"] == "ticket"
 
 
-def test_intent_for_a_workspace_explains_it_is_not_wired_yet() -> None:
-    with pytest.raises(CommandError, match="Workspace intent sets are not wired in yet"):
-        run("intent", "hello", "--workspace", "7")
+@pytest.mark.django_db
+def test_intent_for_a_workspace_uses_its_trained_set(
+    cast: Cast, on_commit: Callable[..., Any]
+) -> None:
+    for intent, text in [("courier", "Kuryer qachon keladi?"), ("discount", "Chegirma bormi?")]:
+        with on_commit():
+            check_add_intent_example(cast.alice, intent, text)
+
+    (line,) = run("intent", "chegirma bormi", "--workspace", str(cast.a.pk), "--json")
+
+    assert json.loads(line)["intent"] == "discount"
+    with pytest.raises(CommandError, match="No workspace with id 999999"):
+        run("intent", "hello", "--workspace", "999999")
 
 
 def test_eval_language_prints_a_table_then_json(tmp_path: Path) -> None:

@@ -115,10 +115,11 @@ async def test_message_in_a_support_conversation_reaches_alice_only(room: Room) 
     await _drain(room)
     # when the customer writes again
     await database_sync_to_async(_receive)(room.cast.inbox_a.pk, "cust-1", "Ikkinchi")
-    # then alice (admin) gets it; bob (Sales) and charlie (workspace B) get nothing
-    [(event, payload)] = await _received(room.alice)
-    assert event == "message.created"
+    # then alice (admin) gets it, then its enrichment; bob (Sales) and charlie get nothing
+    [(event, payload), (enriched, insights)] = await _received(room.alice)
+    assert (event, enriched) == ("message.created", "message.enriched")
     assert payload["message"]["text"] == "Ikkinchi"
+    assert insights["message"]["id"] == payload["message"]["id"]
     assert payload["conversation"]["id"] == conversation_id
     assert payload["conversation"]["team_id"] == room.cast.support.pk
     assert await _received(room.bob) == []
@@ -129,7 +130,7 @@ async def test_message_in_an_unteamed_conversation_reaches_alice_and_bob(room: R
     await database_sync_to_async(_receive)(room.cast.inbox_a.pk, "cust-2", "Salom")
     alice = await _received(room.alice)
     bob = await _received(room.bob)
-    assert [event for event, _payload in alice] == ["message.created"]
+    assert [event for event, _payload in alice] == ["message.created", "message.enriched"]
     assert bob == alice
     assert bob[0][1]["message"]["text"] == "Salom"
     assert await _received(room.charlie) == []
@@ -137,7 +138,10 @@ async def test_message_in_an_unteamed_conversation_reaches_alice_and_bob(room: R
 
 async def test_workspace_b_events_reach_charlie_only(room: Room) -> None:
     await database_sync_to_async(_receive)(room.cast.inbox_b.pk, "cust-b", "Privet")
-    assert [event for event, _payload in await _received(room.charlie)] == ["message.created"]
+    assert [event for event, _payload in await _received(room.charlie)] == [
+        "message.created",
+        "message.enriched",
+    ]
     assert await _received(room.alice) == []
     assert await _received(room.bob) == []
 
@@ -190,7 +194,10 @@ async def test_events_are_published_only_after_commit(room: Room) -> None:
 
     quiet_inside, committed = await database_sync_to_async(receive_and_look_before_commit)()
     assert (quiet_inside, committed) == (True, True)
-    assert [event for event, _payload in await _received(room.alice)] == ["message.created"]
+    assert [event for event, _payload in await _received(room.alice)] == [
+        "message.created",
+        "message.enriched",
+    ]
 
 
 async def test_rolled_back_change_publishes_nothing(room: Room) -> None:
@@ -275,3 +282,15 @@ async def test_cookie_client_without_origin_is_refused(transactional_db: None) -
     )
     connected, _code = await socket.connect()
     assert connected is False
+
+
+async def test_enrichment_reaches_the_agents_with_language_and_mood(room: Room) -> None:
+    text = "Buyurtmam hali ham kelmadi, juda yomon xizmat!"
+    await database_sync_to_async(_receive)(room.cast.inbox_a.pk, "cust-9", text)
+
+    [_created, (event, payload)] = await _received(room.bob)
+    assert event == "message.enriched"
+    assert payload["conversation"]["language"] == "uz-Latn"
+    insights = payload["message"]
+    assert (insights["language"], insights["sentiment"]) == ("uz-Latn", "negative")
+    assert insights["pii_spans"] == []

@@ -141,12 +141,12 @@ class Command(BaseCommand):
                 message = _("Cannot train on %(file)s: %(error)s")
                 raise CommandError(message % {"file": examples, "error": error}) from error
         if workspace is not None:
-            raise CommandError(
-                _(
-                    "Workspace intent sets are not wired in yet: they arrive with the core "
-                    "service. Pass --examples FILE.csv to train on your own examples."
-                )
-            )
+            from javob.accounts.models import Workspace
+            from javob.intelligence.queries import intent_classifier
+
+            if not workspace.isdigit() or not Workspace.objects.filter(pk=workspace).exists():
+                raise CommandError(_("No workspace with id %(id)s.") % {"id": workspace})
+            return intent_classifier(int(workspace))
         return provider.default()
 
     def _train(self, options: dict[str, Any]) -> None:
