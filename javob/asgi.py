@@ -12,9 +12,12 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from javob.connectors.webchat.routing import widget_urlpatterns  # noqa: E402
 from javob.realtime.routing import websocket_urlpatterns  # noqa: E402
 
 websockets = AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+# Visitors' widgets run on customers' sites: no session, their own Origin check per inbox.
+widgets = URLRouter(widget_urlpatterns)
 origin_checked = AllowedHostsOriginValidator(websockets)
 
 
@@ -22,6 +25,9 @@ async def websocket_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     """Check the Origin of cookie-authenticated browsers (against cross-site websocket
     hijacking); clients that send a bearer token carry no ambient credentials to abuse and
     often send no Origin at all."""
+    if scope.get("path", "").startswith("/ws/widget/"):
+        await widgets(scope, receive, send)
+        return
     headers: list[tuple[bytes, bytes]] = scope.get("headers", [])
     if any(name == b"authorization" and value.startswith(b"Bearer ") for name, value in headers):
         await websockets(scope, receive, send)

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "javob.connectors",
     "javob.realtime",
     "javob.intelligence",
+    "javob.connectors.webchat",
     "javob.web",
 ]
 if REDIS_URL:
@@ -206,6 +207,10 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL]},
         }
+    }
+    # Shared by every process: rate limits count across web nodes.
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

@@ -7,6 +7,7 @@ from javob.connectors.views import hook
 urlpatterns = [
     path("api/v1/", api.urls),
     path("hooks/<slug:kind>/<int:inbox_id>", hook, name="hook"),
+    path("widget/", include("javob.connectors.webchat.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("javob.web.urls")),

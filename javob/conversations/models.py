@@ -294,6 +294,7 @@ class EventKind(models.TextChoices):
     SPLIT = "split", _("Split")
     CONTACT_MERGED = "contact_merged", _("Contact merged")
     REOPENED = "reopened", _("Reopened")
+    HANDOVER = "handover", _("Handed over from the bot")
 
 
 class Event(models.Model):

@@ -16,7 +16,10 @@ from importlib import import_module
 
 logger = logging.getLogger(__name__)
 
-AFTER_RECEIVE: tuple[str, ...] = ("javob.intelligence.steps.enrich",)
+AFTER_RECEIVE: tuple[str, ...] = (
+    "javob.intelligence.steps.enrich",
+    "javob.connectors.webchat.bots.answer_first",
+)
 
 
 @cache

@@ -40,7 +40,18 @@ def reprocess_pending_payloads() -> int:
     return len(ids)
 
 
-SWEEPS: list[Callable[[], int]] = [wake_snoozed, resend_due_messages, reprocess_pending_payloads]
+def email_webchat_followups() -> int:
+    from javob.connectors.webchat.followup import email_unseen_replies
+
+    return email_unseen_replies()
+
+
+SWEEPS: list[Callable[[], int]] = [
+    wake_snoozed,
+    resend_due_messages,
+    reprocess_pending_payloads,
+    email_webchat_followups,
+]
 
 
 def run_once() -> dict[str, int]:

@@ -49,20 +49,30 @@ def publish(recipients: Recipients, event: str, payload: dict[str, Any]) -> None
 
 def _send(recipients: Recipients, event: str, payload: dict[str, Any]) -> None:
     layer = get_channel_layer()
-    loop = _home_loop()
-    if layer is None or (loop is None and isinstance(layer, InMemoryChannelLayer)):
+    if layer is None or (_home_loop() is None and isinstance(layer, InMemoryChannelLayer)):
         return
     ids = sorted(set(recipients() if callable(recipients) else recipients))
-    if not ids:
+    if ids:
+        message = {"type": "javob.event", "event": event, "payload": payload}
+        send_to_groups([agent_group(i) for i in ids], message)
+
+
+def send_to_groups(groups: list[str], message: dict[str, Any]) -> None:
+    """Hand `message` to the channel layer for each group now, from any thread.
+
+    Best effort: a failure is logged, never raised (the data it announces is committed).
+    """
+    layer = get_channel_layer()
+    loop = _home_loop()
+    if layer is None or not groups or (loop is None and isinstance(layer, InMemoryChannelLayer)):
         return
-    message = {"type": "javob.event", "event": event, "payload": payload}
 
     async def send_all() -> None:
-        for membership_id in ids:
+        for group in groups:
             try:
-                await layer.group_send(agent_group(membership_id), message)
-            except Exception:  # realtime is best effort; the data is already committed
-                logger.exception("Realtime publish of %s to %s failed", event, membership_id)
+                await layer.group_send(group, message)
+            except Exception:
+                logger.exception("Realtime send of %s to %s failed", message.get("type"), group)
 
     if loop is None:
         async_to_sync(send_all)()

@@ -15,12 +15,13 @@ from asgiref.testing import ApplicationCommunicator
 
 class WebsocketCommunicator:
     def __init__(self, application: Any, path: str, headers: list[tuple[bytes, bytes]]) -> None:
+        path, _sep, query = path.partition("?")
         scope = {
             "type": "websocket",
             "asgi": {"version": "3.0"},
             "path": path,
             "raw_path": path.encode(),
-            "query_string": b"",
+            "query_string": query.encode(),
             "headers": headers,
             "subprotocols": [],
             "client": ("127.0.0.1", 50000),
