@@ -72,7 +72,9 @@ def worker() -> None:
     if settings.REDIS_URL:
         call_command("rqworker", "default", with_scheduler=True)
     else:
-        call_command("db_worker", queue_name="*", interval=0.5, reload=False)
+        call_command(
+            "db_worker", queue_name="*", interval=settings.JAVOB_WORKER_INTERVAL, reload=False
+        )
 
 
 def run(host: str, port: int) -> None:
@@ -97,7 +99,7 @@ def run_in_process(host: str, port: int) -> None:
     stop = threading.Event()
     task_worker = Worker(
         queue_names=["*"],
-        interval=0.5,
+        interval=settings.JAVOB_WORKER_INTERVAL,
         batch=False,
         backend_name="default",
         startup_delay=False,

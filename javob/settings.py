@@ -255,6 +255,19 @@ JAVOB_DELIVERY_LEASE_SECONDS = int(os.environ.get("JAVOB_DELIVERY_LEASE_SECONDS"
 JAVOB_RETRY_BASE_SECONDS = float(os.environ.get("JAVOB_RETRY_BASE_SECONDS", "10"))
 JAVOB_SCHEDULER_INTERVAL = float(os.environ.get("JAVOB_SCHEDULER_INTERVAL", "5"))
 
+# Seconds the database task worker waits between polls when its queue is empty: replies to
+# web chat visitors wait for it, so keep it short (each poll is one indexed SELECT).
+JAVOB_WORKER_INTERVAL = float(os.environ.get("JAVOB_WORKER_INTERVAL", "0.05"))
+
+# Web chat: rate limits per visitor and per client IP (many visitors may share one IP).
+JAVOB_WIDGET_LIMITS = {
+    "connects_per_ip_minute": int(os.environ.get("JAVOB_WIDGET_CONNECTS_PER_IP_MINUTE", "600")),
+    "sessions_per_ip_minute": int(os.environ.get("JAVOB_WIDGET_SESSIONS_PER_IP_MINUTE", "300")),
+    "messages_per_visitor_minute": 30,
+    "messages_per_ip_minute": int(os.environ.get("JAVOB_WIDGET_MESSAGES_PER_IP_MINUTE", "600")),
+    "transcripts_per_visitor_hour": 3,
+}
+
 # Language intelligence: each component is a class that an install may swap for a larger local
 # model or an external service (javob/intelligence/providers.py); the defaults are offline.
 JAVOB_AI_LANGUAGE_PROVIDER = os.environ.get(

@@ -21,7 +21,7 @@ from javob.connectors.webchat import actions
 from javob.connectors.webchat.connector import visitor_group
 from javob.connectors.webchat.models import Visitor
 from javob.connectors.webchat.queries import widget_inbox
-from javob.connectors.webchat.ratelimit import allow
+from javob.connectors.webchat.ratelimit import allow, limit
 from javob.connectors.webchat.tokens import visitor_key
 from javob.conversations.models import Conversation
 from javob.conversations.queries import viewer_ids
@@ -29,8 +29,7 @@ from javob.core.errors import ActionError
 from javob.realtime.publish import publish, register_loop
 
 TYPING_EVERY = 1.0  # seconds between typing events passed on to agents
-CONNECTS_PER_IP_MINUTE = 60
-MESSAGES_PER_MINUTE = 30
+
 
 
 def _header(scope: dict[str, Any], name: bytes) -> str | None:
@@ -42,7 +41,7 @@ def _header(scope: dict[str, Any], name: bytes) -> str | None:
 
 def _authorize(scope: dict[str, Any]) -> Visitor | None:
     client = scope.get("client") or ("", 0)
-    if not allow(f"wc-connect:{client[0]}", CONNECTS_PER_IP_MINUTE, 60):
+    if not allow(f"wc-connect:{client[0]}", limit("connects_per_ip_minute"), 60):
         return None
     try:
         inbox = widget_inbox(scope["url_route"]["kwargs"]["public_id"])
@@ -62,7 +61,7 @@ def _receive(visitor_id: int, client_id: str, text: str) -> dict[str, Any]:
     visitor = Visitor.objects.select_related("inbox").get(pk=visitor_id)
     with translation.override(visitor.language or None):
         try:
-            if not allow(f"wc-msg:{visitor_id}", MESSAGES_PER_MINUTE, 60):
+            if not allow(f"wc-msg:{visitor_id}", limit("messages_per_visitor_minute"), 60):
                 raise ActionError(_("Too many messages; wait a moment."))
             message = actions.check_visitor_message(
                 visitor, actions.VisitorMessage(client_id=client_id, text=text)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.core.cache import cache
+
+
+def limit(name: str) -> int:
+    """A limit from settings.JAVOB_WIDGET_LIMITS."""
+    return int(settings.JAVOB_WIDGET_LIMITS[name])
 
 
 def allow(key: str, limit: int, window_seconds: int) -> bool:

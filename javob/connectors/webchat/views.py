@@ -21,7 +21,7 @@ from javob.connectors.webchat import actions
 from javob.connectors.webchat.config import WidgetConfig
 from javob.connectors.webchat.models import Visitor
 from javob.connectors.webchat.queries import history, visitor_attachment, widget_inbox
-from javob.connectors.webchat.ratelimit import allow
+from javob.connectors.webchat.ratelimit import allow, limit
 from javob.connectors.webchat.strings import widget_strings
 from javob.connectors.webchat.tokens import visitor_key
 from javob.conversations.models import Inbox
@@ -31,10 +31,6 @@ from javob.core.types import InboundAttachment
 TOKEN_HEADER = "HTTP_X_JAVOB_VISITOR"  # noqa: S105 (a header name)
 MAX_FILE_BYTES = 10 * 1024 * 1024
 ALLOWED_TYPES = ("image/", "application/pdf", "text/plain", "application/zip")
-SESSIONS_PER_IP_MINUTE = 30
-MESSAGES_PER_VISITOR_MINUTE = 30
-MESSAGES_PER_IP_MINUTE = 120
-TRANSCRIPTS_PER_VISITOR_HOUR = 3
 
 View = Callable[..., HttpResponseBase]
 
@@ -139,7 +135,7 @@ def _session_body(session: actions.Session) -> dict[str, Any]:
 def session(request: HttpRequest, inbox: Inbox, config: WidgetConfig) -> HttpResponse:
     if request.method != "POST":
         return _error(_("Use POST."), 405)
-    if not allow(f"wc-session:{_client_ip(request)}", SESSIONS_PER_IP_MINUTE, 60):
+    if not allow(f"wc-session:{_client_ip(request)}", limit("sessions_per_ip_minute"), 60):
         return _error(_("Too many requests; try again in a minute."), 429)
     data = _json(request)
     raw_identity, raw_languages = data.get("identity"), data.get("languages")
@@ -181,8 +177,8 @@ def messages(request: HttpRequest, inbox: Inbox, config: WidgetConfig) -> HttpRe
             {"history": history(visitor, int(before) if before.isdigit() else None)}
         )
     if not (
-        allow(f"wc-msg:{visitor.pk}", MESSAGES_PER_VISITOR_MINUTE, 60)
-        and allow(f"wc-msg-ip:{_client_ip(request)}", MESSAGES_PER_IP_MINUTE, 60)
+        allow(f"wc-msg:{visitor.pk}", limit("messages_per_visitor_minute"), 60)
+        and allow(f"wc-msg-ip:{_client_ip(request)}", limit("messages_per_ip_minute"), 60)
     ):
         return _error(_("Too many messages; wait a moment."), 429)
     if request.content_type == "multipart/form-data":
@@ -223,7 +219,7 @@ def handover(request: HttpRequest, inbox: Inbox, config: WidgetConfig) -> HttpRe
 @widget_view
 def transcript(request: HttpRequest, inbox: Inbox, config: WidgetConfig) -> HttpResponse:
     visitor = _visitor(request, inbox)
-    if not allow(f"wc-transcript:{visitor.pk}", TRANSCRIPTS_PER_VISITOR_HOUR, 3600):
+    if not allow(f"wc-transcript:{visitor.pk}", limit("transcripts_per_visitor_hour"), 3600):
         return _error(_("Too many requests; try again later."), 429)
     email = _str(_json(request), "email") or visitor.email
     with translation.override(visitor.language):
