@@ -122,7 +122,12 @@ class InboxSpec:
 
 INBOXES = (
     InboxSpec("email", "Support e-mail", {"address": "support@demo.javob.uz"}, (EN, RU, UZ, DE)),
-    InboxSpec("webchat", "Saytdagi chat", {"website": "https://demo.javob.uz"}, (UZ, RU, EN)),
+    InboxSpec(
+        "webchat",
+        "Saytdagi chat",
+        {"allowed_origins": "http://127.0.0.1:8000 http://localhost:8000 https://demo.javob.uz"},
+        (UZ, RU, EN),
+    ),
     InboxSpec("telegram", "Telegram @javob_demo_bot", {"bot_username": "javob_demo_bot"},
               (UZ, UZ_CYRL, RU, KK, TG)),
     InboxSpec("whatsapp", "WhatsApp +998 71 200 00 00", {"phone": "+998712000000"},

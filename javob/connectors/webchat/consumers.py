@@ -31,7 +31,6 @@ from javob.realtime.publish import publish, register_loop
 TYPING_EVERY = 1.0  # seconds between typing events passed on to agents
 
 
-
 def _header(scope: dict[str, Any], name: bytes) -> str | None:
     for key, value in scope.get("headers", []):
         if key == name:
