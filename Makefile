@@ -43,6 +43,7 @@ check: install-dev
 	  ALLOWED_HOSTS=javob.example.com EMAIL_URL=smtp://mail.javob.example.com \
 	  $(BIN)/javob check --deploy --fail-level WARNING
 	$(BIN)/javob makemigrations --check --dry-run
+	BIN=$(BIN) scripts/check-messages
 
 messages: install-dev
 	cd javob && ../$(BIN)/javob makemessages --no-obsolete -l uz -l uz_Cyrl -l ru -l en \

@@ -143,7 +143,7 @@ def check_visitor_message(visitor: Visitor, data: VisitorMessage) -> Message:
     client id until it is acknowledged; the id makes the repeats one message.
     """
     if not CLIENT_ID.match(data.client_id):
-        raise ActionError(_("A message needs a client id."), field="client_id")
+        raise ActionError(_("A message needs a `client_id`."), field="client_id")
     text = data.text.strip()
     if not text and not data.attachments:
         raise ActionError(_("Write a message first."), field="text")

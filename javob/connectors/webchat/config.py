@@ -98,7 +98,7 @@ def parse_origins(text: str) -> tuple[str, ...]:
         origin = normalize_origin(item)
         if not origin:
             raise ActionError(
-                _("%(origin)s is not an origin like https://shop.example.") % {"origin": item},
+                _("%(origin)s is not an origin like `https://shop.example`.") % {"origin": item},
                 field="allowed_origins",
             )
         origins.append(origin)
@@ -124,7 +124,7 @@ def _days(text: str) -> list[int]:
     first, _dash, last = text.lower().partition("-")
     if first not in DAYS or (last and last not in DAYS):
         raise ActionError(
-            _("Write opening hours like Mon-Fri 09:00-18:00; Sat 10:00-14:00."), field="hours"
+            _("Write opening hours like `Mon-Fri 09:00-18:00; Sat 10:00-14:00`."), field="hours"
         )
     start, end = DAYS.index(first), DAYS.index(last or first)
     return list(range(start, end + 1)) if start <= end else [*range(start, 7), *range(end + 1)]
@@ -134,7 +134,7 @@ def _interval(text: str) -> Interval:
     match = _INTERVAL.match(text.strip())
     if match is None:
         raise ActionError(
-            _("Write opening hours like Mon-Fri 09:00-18:00; Sat 10:00-14:00."), field="hours"
+            _("Write opening hours like `Mon-Fri 09:00-18:00; Sat 10:00-14:00`."), field="hours"
         )
     h1, m1, h2, m2 = (int(g) for g in match.groups())
     if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2):
@@ -150,7 +150,7 @@ def _mode(settings: dict[str, Any], name: str) -> str:
     mode = str(settings.get(f"prechat_{name}", "optional" if name == "name" else "off"))
     if mode not in FIELD_MODES:
         raise ActionError(
-            _("Use off, optional or required for %(field)s.") % {"field": f"prechat_{name}"},
+            _("Use `off`, `optional` or `required` for %(field)s.") % {"field": f"prechat_{name}"},
             field=f"prechat_{name}",
         )
     return mode
@@ -160,7 +160,7 @@ def widget_config(settings: dict[str, Any], languages: list[str]) -> WidgetConfi
     """Parse an inbox's settings; raises ActionError naming the bad setting."""
     away = str(settings.get("away_minutes", "15"))
     if not away.isdigit() or not 1 <= int(away) <= 10_080:
-        raise ActionError(_("away_minutes must be 1 to 10080."), field="away_minutes")
+        raise ActionError(_("`away_minutes` must be 1 to 10080."), field="away_minutes")
     default_language = next(
         (lang.lower() for lang in languages if lang.lower() in WIDGET_LANGUAGES), "en"
     )

@@ -68,7 +68,7 @@ def test_a_session_speaks_the_visitors_language(cast: Cast) -> None:
     assert body["missing"] == ["email"]
     assert body["history"] == []
     assert body["schedule"] == {"open": True, "back_at": None, "back_text": ""}
-    assert body["strings"]["send"] == "Send"  # Russian once the catalogs carry it
+    assert body["strings"]["send"] == "Отправить"
     assert widget.start().json()["token"] == widget.token  # the same visitor returns
 
 
