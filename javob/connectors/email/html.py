@@ -1,0 +1,160 @@
+"""Readable text from mail HTML, optionally without the quoted history clients mark up.
+
+One pass of the stdlib's HTMLParser, fed in chunks so a time budget can stop it; nesting
+depth is tracked with counters, never recursion, so thousands of nested elements cost
+nothing special.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from html.parser import HTMLParser
+
+_BLOCK = frozenset(
+    {"address", "article", "aside", "blockquote", "center", "dd", "div", "dl", "dt"}
+    | {"fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5"}
+    | {"h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table"}
+    | {"tbody", "tfoot", "thead", "tr", "ul"}
+)
+_SKIP = frozenset({"script", "style", "head", "title", "template", "noscript", "xml", "svg"})
+_VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param"}
+    | {"source", "track", "wbr", "o:p"}
+)
+# Elements whose whole subtree is quoted history.
+_QUOTE_CLASSES = (
+    "gmail_quote",
+    "yahoo_quoted",
+    "moz-cite-prefix",
+    "protonmail_quote",
+    "zimbra_quoted",
+)
+# Markers after which everything that follows is quoted history (Outlook puts the old
+# message after the reply as siblings, not inside the marker).
+_CUT_IDS = ("divrplyfwdmsg", "appendonsend", "stopspelling", "mail-editor-reference-message")
+_OUTLOOK_BORDER = re.compile(r"border-top\s*:\s*solid\s+#(?:e1e1e1|b5c4df)", re.IGNORECASE)
+_CHUNK = 128 * 1024
+_BLANK_RUNS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
+_INLINE_SPACE = re.compile(r"[ \t\r\f\v\u00a0]+")
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self, *, drop_quotes: bool) -> None:
+        super().__init__(convert_charrefs=True)
+        self.drop_quotes = drop_quotes
+        self.pieces: list[str] = []
+        self.skip_depth = 0  # inside <script>, <style>, ...
+        # Inside a quoted subtree (only when dropping quotes): only the quote's own tag is
+        # counted, so an unclosed <p> inside it cannot swallow the rest of the mail.
+        self.quote_tag = ""
+        self.quote_depth = 0
+        self.cut = False  # reached a marker after which all is quoted
+        self.list_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.cut:
+            return
+        if tag in _SKIP:
+            self.skip_depth += 1
+            return
+        if self.drop_quotes and tag not in _VOID:
+            if self.quote_depth:
+                self.quote_depth += tag == self.quote_tag
+                return
+            if _starts_cut(tag, attrs):
+                self.cut = True
+                return
+            if _is_quote(tag, attrs):
+                self.quote_tag, self.quote_depth = tag, 1
+                return
+        self._open(tag, attrs)
+
+    def _open(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "br":
+            self.pieces.append("\n")
+        elif tag == "li":
+            self.pieces.append("\n" + "  " * max(0, self.list_depth - 1) + "- ")
+        elif tag in ("ul", "ol"):
+            self.list_depth += 1
+            self.pieces.append("\n")
+        elif tag in ("td", "th"):
+            self.pieces.append(" ")
+        elif tag == "img":
+            alt = dict(attrs).get("alt")
+            if alt:
+                self.pieces.append(alt)
+        elif tag in _BLOCK:
+            self.pieces.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.cut:
+            return
+        if tag in _SKIP:
+            self.skip_depth = max(0, self.skip_depth - 1)
+            return
+        if self.quote_depth:
+            self.quote_depth -= tag == self.quote_tag
+            return
+        if tag in ("ul", "ol"):
+            self.list_depth = max(0, self.list_depth - 1)
+        if tag in _BLOCK:
+            self.pieces.append("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "br" and not (self.cut or self.quote_depth or self.skip_depth):
+            self.pieces.append("\n")
+        elif tag == "hr" and self.drop_quotes and _starts_cut(tag, attrs):
+            self.cut = True
+        elif not (self.cut or self.quote_depth or self.skip_depth):
+            self._open(tag, attrs)
+
+    def handle_data(self, data: str) -> None:
+        if not (self.cut or self.quote_depth or self.skip_depth):
+            self.pieces.append(data)
+
+
+def _attr(attrs: list[tuple[str, str | None]], name: str) -> str:
+    for key, value in attrs:
+        if key == name:
+            return (value or "").lower()
+    return ""
+
+
+def _is_quote(tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+    if tag == "blockquote":
+        return True
+    classes = _attr(attrs, "class")
+    return any(marker in classes for marker in _QUOTE_CLASSES)
+
+
+def _starts_cut(tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+    element_id = _attr(attrs, "id")
+    if any(marker in element_id for marker in _CUT_IDS):
+        return True
+    if tag == "div" and _OUTLOOK_BORDER.search(_attr(attrs, "style")[:500]):
+        return True
+    return tag == "div" and "ms-outlook-mobile-reference-message" in _attr(attrs, "class")
+
+
+def html_to_text(html: str, *, drop_quotes: bool = False, deadline: float | None = None) -> str:
+    """The text a reader sees; with `drop_quotes`, without the quoted history.
+
+    Stops early (returning what it has) when `deadline` (a `time.monotonic()` value) passes.
+    """
+    parser = _TextExtractor(drop_quotes=drop_quotes)
+    for start in range(0, len(html), _CHUNK):
+        if deadline is not None and time.monotonic() > deadline:
+            break
+        parser.feed(html[start : start + _CHUNK])
+        if parser.cut:
+            break
+    else:
+        parser.close()
+    return tidy("".join(parser.pieces))
+
+
+def tidy(text: str) -> str:
+    """Collapse the whitespace HTML layout leaves: spaces inside lines, runs of blank lines."""
+    lines = [_INLINE_SPACE.sub(" ", line).strip() for line in text.split("\n")]
+    return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip()
