@@ -59,15 +59,15 @@ _DIAGNOSTIC_HINTS = (
 def find_bounce(message: Message, text: str, subject: str, sender: str) -> Bounce | None:
     """The bounce this mail reports, or None when it is not a (failed) delivery report."""
     if message.get_content_type() == "multipart/report":
-        report = _delivery_status(message)
-        if report is not None:
-            return report
+        is_report, report = _delivery_status(message)
+        if is_report:
+            return report  # None for a report of successful delivery
     if not _looks_like_bounce(subject, sender):
         return None
     return _plain_bounce(message, text, subject)
 
 
-def _delivery_status(message: Message) -> Bounce | None:
+def _delivery_status(message: Message) -> tuple[bool, Bounce | None]:
     fields: list[Message] = []
     original = ""
     for part in message.walk():
@@ -82,17 +82,21 @@ def _delivery_status(message: Message) -> Bounce | None:
             original = _id_in_text(_part_text(part))
     recipients = [block for block in fields if block.get("action") or block.get("status")]
     if not recipients:
-        return None
-    failed = [b for b in recipients if str(b.get("action", "")).strip().lower() != "delivered"]
+        return False, None
+    failed = [b for b in recipients if _action(b) not in ("delivered", "relayed", "expanded")]
     if not failed:
-        return None  # a success notification, not a bounce
+        return True, None
     block = failed[0]
     status = str(block.get("status", "")).strip().split(" ", 1)[0]
     diagnostic = charsets.decode_words(str(block.get("diagnostic-code", "")))
-    action = str(block.get("action", "")).strip().lower()
+    action = _action(block)
     permanent = status.startswith("5") or (action == "failed" and not status.startswith("4"))
     reason = " ".join(piece for piece in (status, diagnostic) if piece) or action
-    return Bounce(original, reason[:1000], permanent)
+    return True, Bounce(original, reason[:1000], permanent)
+
+
+def _action(block: Message) -> str:
+    return str(block.get("action", "")).strip().lower()
 
 
 def _status_blocks(part: Message) -> list[Message]:

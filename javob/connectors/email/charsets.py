@@ -121,6 +121,8 @@ def decode(data: bytes, label: str | None = None) -> str:
     codec = codec_for(label)
     if codec is not None:
         text = _strict(data, codec)
+        if text is not None and codec == "utf-8":
+            return text  # valid UTF-8 with non-ASCII bytes is never an accident
         if text is not None and not _utf8_mislabelled(data, codec) and _plausible(text, codec):
             return text
     return sniff(data, prefer=codec)
@@ -132,16 +134,17 @@ def sniff(data: bytes, prefer: str | None = None) -> str:
         text = _strict(data, "iso2022_jp_ext")
         if text is not None:
             return text
+    utf8 = _strict(data, "utf-8")
+    if utf8 is not None:
+        return utf8
     sample = data[:_SNIFF_SAMPLE]
-    candidates = ([prefer] if prefer else []) + [c for c in _SNIFF_ORDER if c != prefer]
+    candidates = ([prefer] if prefer else []) + [c for c in _SNIFF_ORDER[1:] if c != prefer]
     best_codec, best_score = "", -1.0
     for codec in candidates:
         text = _strict(sample, codec, tolerate_tail=len(sample) < len(data))
         if text is None:
             continue
         score = plausibility(text) * _cjk_fit(text, codec)
-        if codec == "utf-8" and score > 0.9:
-            return data.decode("utf-8", "replace")  # valid UTF-8 with non-ASCII is never chance
         if score > best_score + 0.02:
             best_codec, best_score = codec, score
     if not best_codec:
@@ -179,7 +182,7 @@ def _plausible(text: str, codec: str) -> bool:
 
 def _script(char: str) -> str:
     code = ord(char)
-    if code < 0x250:
+    if code < 0x370:  # with IPA letters and modifiers (Uzbek ʻ is U+02BB)
         return "latin"
     if 0x370 <= code < 0x400:
         return "greek"
@@ -202,7 +205,8 @@ def _script(char: str) -> str:
 
 _WORD = re.compile(r"[^\W\d_]+")
 _ODD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ue000-\uf8ff\u2500-\u25ff]")
-_SYMBOLS_INSIDE_WORD = re.compile(r"[^\W\d_][\xa1-\xbf\xd7\xf7\u2018-\u203a\u2116][^\W\d_]")
+# Not U+2018/U+2019 and friends: Uzbek writes o‘ and g‘ with them.
+_SYMBOLS_INSIDE_WORD = re.compile(r"[^\W\d_][\xa1-\xbf\xd7\xf7\u2116][^\W\d_]")
 _MIXABLE = {"kana", "han", "hangul"}
 
 
@@ -221,10 +225,10 @@ def plausibility(text: str) -> float:
             continue
         words += 1
         scripts = {_script(c) for c in word}
-        if len(scripts) > 1 and not scripts <= _MIXABLE:
-            bad += 1
-        elif not (word.islower() or word.isupper() or word.istitle()):
-            bad += 1
+        mixed_scripts = len(scripts) > 1 and not scripts <= _MIXABLE
+        cased = word.lower() != word.upper()
+        flipped_case = cased and not (word.islower() or word.isupper() or word.istitle())
+        bad += mixed_scripts or flipped_case
     units = max(1, words + len(text) // 40)
     return max(0.0, 1.0 - bad / units)
 

@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 _BLOCK = frozenset(
     {"address", "article", "aside", "blockquote", "center", "dd", "div", "dl", "dt"}
     | {"fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5"}
-    | {"h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table"}
+    | {"h6", "header", "hr", "main", "nav", "ol", "p", "pre", "section", "table"}
     | {"tbody", "tfoot", "thead", "tr", "ul"}
 )
 _SKIP = frozenset({"script", "style", "head", "title", "template", "noscript", "xml", "svg"})

@@ -457,18 +457,28 @@ def _as_html(unit: _Unit) -> str:
     return f'<div style="white-space: pre-wrap">{escaped}</div>' if unit.text.strip() else ""
 
 
+def _raw_header(message: Message, name: str) -> str:
+    """The first `name` header as written, unfolded, 8-bit bytes decoded (no encoded words)."""
+    for key, value in message.raw_items():
+        if key.lower() == name:
+            return _eight_bit(_FOLDING.sub("", str(value)).strip())
+    return ""
+
+
 def _forward_header(inner: Message) -> str:
     lines = ["---------- Forwarded message ----------"]
     for name in ("From", "Date", "Subject", "To"):
-        value = inner.get(name)
-        if value is not None:
-            lines.append(f"{name}: {charsets.header_text(_eight_bit(str(value)))}")
+        value = _raw_header(inner, name.lower())
+        if value:
+            lines.append(f"{name}: {charsets.header_text(value)}")
     return "\n".join(lines)
 
 
 def _decoded(part: Message) -> bytes:
     """The part's bytes after its transfer encoding, forgiving every way that goes wrong."""
-    payload = part.get_payload()
+    # Not get_payload(): without decode=True it re-decodes 8-bit bytes with the declared
+    # charset and "replace", which destroys exactly the bytes a lying label needs.
+    payload = getattr(part, "_payload", None)
     if not isinstance(payload, str):
         return b""
     try:
@@ -495,7 +505,7 @@ def _looks_base64(data: bytes) -> bool:
         return True
     if len(tokens) >= 3 and sum(len(token) for token in tokens) / len(tokens) < 20:
         return False
-    return len(_BASE64_ALPHABET.findall(sample)) * 100 <= len(sample)
+    return len(_BASE64_ALPHABET.findall(sample)) <= max(2, len(sample) // 100)
 
 
 def _uu_bytes(block: str) -> bytes | None:
@@ -531,8 +541,15 @@ def _content(part: Message, kind: str) -> bytes:
 
 
 def _filename(part: Message) -> str:
+    # Parameters are read from a copy of the two headers with 8-bit bytes already decoded:
+    # the stdlib turns raw UTF-8 in a parameter into U+FFFD.
+    params = Message()
+    for header in ("content-disposition", "content-type"):
+        raw = _raw_header(part, header)
+        if raw:
+            params[header] = raw
     for header, parameter in (("content-disposition", "filename"), ("content-type", "name")):
-        value = part.get_param(parameter, None, header)
+        value = params.get_param(parameter, None, header)
         if value:
             name = _clean_filename(charsets.rfc2231_value(value))
             if name:
@@ -573,7 +590,7 @@ def _default_name(part: Message, kind: str, number: int) -> str:
         inner = part.get_payload()
         subject = ""
         if isinstance(inner, list) and inner and isinstance(inner[0], Message):
-            subject = charsets.header_text(_eight_bit(str(inner[0].get("subject", ""))))
+            subject = charsets.header_text(_raw_header(inner[0], "subject"))
         return (
             _clean_filename(subject.replace("/", "-"))[:100] + ".eml"
             if subject

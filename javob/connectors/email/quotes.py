@@ -54,6 +54,7 @@ _ATTRIBUTION_END = re.compile(
 # Gmail in Russian, Yandex and Mail.ru: "13.10.2023, 12:00, "Иван" <ivan@ya.ru>:".
 _ATTRIBUTION_ADDRESS = re.compile(r"@[^\s<>]{1,100}>[ \t]*:[ \t]*$")
 _DIGIT = re.compile(r"\d")
+_TIME = re.compile(r"\b\d{1,2}:\d{2}\b")
 # How a wrapped attribution's first line begins: "On", a date, or a weekday.
 _OPENER = re.compile(
     r"\d|(?:on|le|am|el|в|mon|tue|wed|thu|fri|sat|sun|пн|вт|ср|чт|пт|сб|вс|понедельник|вторник|"
@@ -160,7 +161,7 @@ def _is_attribution(line: str) -> bool:
     tail = line[-_TAIL:]
     if _ATTRIBUTION_END.search(tail):
         return bool(_DIGIT.search(line) or "@" in line)
-    return bool(_ATTRIBUTION_ADDRESS.search(tail) and _DIGIT.search(line))
+    return bool(_ATTRIBUTION_ADDRESS.search(tail) and _TIME.search(line))
 
 
 def _without_signature(lines: list[str]) -> list[str]:
