@@ -7,8 +7,10 @@ Sendmail still send are recognised by sender and subject, and read with patterns
 
 from __future__ import annotations
 
+import quopri
 import re
 from dataclasses import dataclass
+from email import message_from_string
 from email.message import Message
 
 from javob.connectors.email import charsets
@@ -101,13 +103,22 @@ def _action(block: Message) -> str:
 
 def _status_blocks(part: Message) -> list[Message]:
     payload = part.get_payload()
-    if isinstance(payload, list):
+    encoding = str(part.get("content-transfer-encoding", "")).strip().lower()
+    if isinstance(payload, list) and encoding not in ("base64", "quoted-printable"):
         return [block for block in payload if isinstance(block, Message)]
-    # Some MTAs base64-encode the status part; the stdlib then leaves it unparsed.
-    from email import message_from_string
-
-    text = _part_text(part).replace("\r\n", "\n")
-    return [message_from_string(chunk + "\n") for chunk in re.split(r"\n[ \t]*\n", text)]
+    # Gmail and Exchange may encode the status part; the stdlib then splits the encoded
+    # text into meaningless header blocks, so decode the text and split it here.
+    if isinstance(payload, list):
+        text = "".join(block.as_string() for block in payload if isinstance(block, Message))
+    else:
+        text = payload if isinstance(payload, str) else ""
+    data = text.encode("ascii", "ignore")
+    if encoding == "base64":
+        data = charsets.b64decode_lenient(data) or b""
+    elif encoding == "quoted-printable":
+        data = quopri.decodestring(data)
+    lines = charsets.decode(data, "utf-8").replace("\r\n", "\n")
+    return [message_from_string(chunk + "\n") for chunk in re.split(r"\n[ \t]*\n", lines)]
 
 
 def _part_text(part: Message) -> str:
@@ -154,13 +165,20 @@ def _plain_bounce(message: Message, text: str, subject: str) -> Bounce:
     if code and diagnostic and code not in diagnostic:
         reason = f"{code} {diagnostic}"
     else:
-        reason = diagnostic or code or subject
+        reason = diagnostic or code or _first_line(body) or subject
     lowered = (subject + " " + body[:5000]).lower()
     if status or smtp:
         permanent = code.startswith("5")
     else:
         permanent = not any(word in lowered for word in _TEMPORARY_WORDS)
     return Bounce(original, reason.strip()[:1000], permanent)
+
+
+def _first_line(body: str) -> str:
+    for line in body[:5000].splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
 
 
 def _diagnostic_line(body: str, status: re.Match[str] | None, smtp: re.Match[str] | None) -> str:

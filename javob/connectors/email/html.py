@@ -36,6 +36,13 @@ _CUT_IDS = ("divrplyfwdmsg", "appendonsend", "stopspelling", "mail-editor-refere
 _OUTLOOK_BORDER = re.compile(r"border-top\s*:\s*solid\s+#(?:e1e1e1|b5c4df)", re.IGNORECASE)
 _CHUNK = 128 * 1024
 _BLANK_RUNS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
+# Block boundaries are written as markers and resolved at the end, so that nested blocks
+# (<div><div><p>) give one line break, not five: _BREAK ensures a new line, _PARAGRAPH an
+# empty line between paragraphs; an explicit <br> is a line break of its own.
+_BREAK = "\x00"
+_PARAGRAPH = "\x01"
+_MARKERS = re.compile("[\x00\x01][\x00\x01 \t\n\u00a0]*")
+_PARAGRAPHS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "pre"})
 _INLINE_SPACE = re.compile(r"[ \t\r\f\v\u00a0]+")
 
 
@@ -74,18 +81,20 @@ class _TextExtractor(HTMLParser):
         if tag == "br":
             self.pieces.append("\n")
         elif tag == "li":
-            self.pieces.append("\n" + "  " * max(0, self.list_depth - 1) + "- ")
+            self.pieces.append(_BREAK + "  " * max(0, self.list_depth - 1) + "- ")
         elif tag in ("ul", "ol"):
             self.list_depth += 1
-            self.pieces.append("\n")
+            self.pieces.append(_PARAGRAPH)
         elif tag in ("td", "th"):
             self.pieces.append(" ")
         elif tag == "img":
             alt = dict(attrs).get("alt")
             if alt:
                 self.pieces.append(alt)
+        elif tag in _PARAGRAPHS:
+            self.pieces.append(_PARAGRAPH)
         elif tag in _BLOCK:
-            self.pieces.append("\n")
+            self.pieces.append(_BREAK)
 
     def handle_endtag(self, tag: str) -> None:
         if self.cut:
@@ -98,8 +107,10 @@ class _TextExtractor(HTMLParser):
             return
         if tag in ("ul", "ol"):
             self.list_depth = max(0, self.list_depth - 1)
-        if tag in _BLOCK:
-            self.pieces.append("\n")
+        if tag in _PARAGRAPHS:
+            self.pieces.append(_PARAGRAPH)
+        elif tag in _BLOCK:
+            self.pieces.append(_BREAK)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "br" and not (self.cut or self.quote_depth or self.skip_depth):
@@ -154,7 +165,16 @@ def html_to_text(html: str, *, drop_quotes: bool = False, deadline: float | None
     return tidy("".join(parser.pieces))
 
 
+def _resolve(match: re.Match[str]) -> str:
+    run = match.group()
+    if _PARAGRAPH in run or "\n" in run:
+        return "\n\n"
+    before = match.string[match.start() - 1] if match.start() else "\n"
+    return "" if before == "\n" else "\n"
+
+
 def tidy(text: str) -> str:
     """Collapse the whitespace HTML layout leaves: spaces inside lines, runs of blank lines."""
+    text = _MARKERS.sub(_resolve, text)
     lines = [_INLINE_SPACE.sub(" ", line).strip() for line in text.split("\n")]
     return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip()

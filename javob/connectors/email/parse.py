@@ -284,14 +284,25 @@ def _addresses(headers: Mapping[str, list[str]], name: str) -> tuple[Address, ..
 
 
 def _split_addresses(value: str) -> list[tuple[str, str]]:
-    pairs = [pair for pair in getaddresses([value]) if pair != ("", "")]
-    if pairs and all(_valid(address) for _, address in pairs):
-        return pairs
-    # Not RFC 5322 ("a@b.c <a@b.c>", an unbalanced quote): take the addresses we can see.
-    angle = _ANGLE_ADDRESS.findall(value)
+    pairs = getaddresses([value])
+    if not pairs or ("", "") in pairs:  # the strict parser gave up on the whole header
+        return _salvage(value)
+    found: list[tuple[str, str]] = []
+    for name, address in pairs:
+        found.extend([(name, address)] if _valid(address) else _salvage(f"{name} {address}"))
+    return found
+
+
+def _salvage(value: str) -> list[tuple[str, str]]:
+    """Addresses from a header outside RFC 5322 ("a@b.c <a@b.c>", an unbalanced quote)."""
+    angle = list(_ANGLE_ADDRESS.finditer(value))
     if angle:
-        name = value.split("<", 1)[0].strip().strip('"').strip()
-        return [(name if index == 0 else "", address) for index, address in enumerate(angle)]
+        found, start = [], 0
+        for match in angle:
+            name = value[start : match.start()].strip(" \t,;\"'")
+            found.append((name, match.group(1)))
+            start = match.end()
+        return found
     return [("", address) for address in _BARE_ADDRESS.findall(value)]
 
 
@@ -390,8 +401,11 @@ class _Body:
         text = _newlines(charsets.decode(data, part.get_content_charset()))
         if kind == "text/html":
             return [_Unit(html_to_text(text, deadline=self.deadline), text, False)]
+        # A text/plain body is text; one labelled multipart/* without parts is read as text.
+        if str(part.get_param("format", "")).lower() == "flowed":
+            text = _unflowed(text, delsp=str(part.get_param("delsp", "")).lower() == "yes")
         text = self._uudecoded(text)
-        return [_Unit(text, None, True)]
+        return [_Unit(_trimmed(text), None, True)]
 
     def _uudecoded(self, text: str) -> str:
         """Pull `begin 644 name` ... `end` blocks out of a text body as attachments."""
@@ -432,6 +446,41 @@ class _Body:
         if not any(unit.html for unit in self.units):
             return ""
         return "".join(_as_html(unit) for unit in self.units)
+
+
+_LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t\u00a0]*\n)+")
+
+
+def _trimmed(text: str) -> str:
+    """Without blank lines before and trailing whitespace after (indentation is kept)."""
+    return _LEADING_BLANK_LINES.sub("", text).rstrip()
+
+
+def _unflowed(text: str, *, delsp: bool) -> str:
+    """RFC 3676 format=flowed: join soft-broken lines (ending in a space) of one quote depth."""
+    out: list[str] = []
+    pending, pending_depth = "", -1
+
+    def flush() -> None:
+        prefix = ">" * pending_depth + (" " if pending_depth else "")
+        out.append(prefix + pending)
+
+    for line in text.split("\n"):
+        depth = len(line) - len(line.lstrip(">"))
+        content = line[depth:]
+        content = content[1:] if content.startswith(" ") else content  # space-stuffing
+        if pending_depth >= 0 and depth != pending_depth:
+            flush()
+            pending, pending_depth = "", -1
+        soft = content.endswith(" ") and content != "-- "
+        pending += content[:-1] if soft and delsp else content
+        pending_depth = depth
+        if not soft:
+            flush()
+            pending, pending_depth = "", -1
+    if pending_depth >= 0:
+        flush()
+    return "\n".join(out)
 
 
 def _newlines(text: str) -> str:
