@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from email.message import Message
 from email.policy import compat32
 from email.utils import getaddresses, parsedate_tz
+from types import MappingProxyType
 
 from javob.connectors.email import charsets
 from javob.connectors.email.automated import Automated, detect
@@ -122,6 +123,7 @@ _MAX_DEPTH = 40  # MIME nesting read as structure; deeper parts are kept as atta
 _ID = re.compile(r"<([^<>\s]{1,998})>")
 _ANGLE_ADDRESS = re.compile(r"<([^<>\s]{1,320}@[^<>\s]{1,255})>")
 _BARE_ADDRESS = re.compile(r"[^\s<>,;:\"()\[\]]{1,320}@[^\s<>,;:\"()\[\]]{1,255}")
+_BLANK_RUNS = re.compile(r"\n{3,}")
 _FOLDING = re.compile(r"\r?\n(?=[ \t])")
 _BASE64_ALPHABET = re.compile(rb"[^A-Za-z0-9+/=\s]")
 _UU_BEGIN = re.compile(r"^begin(?:-base64)? [0-7]{3,4} (\S[^\r\n]{0,250})$", re.MULTILINE)
@@ -158,7 +160,7 @@ def parse_mail(
         attachments=tuple(body.attachments),
         automated=detect(_kept(headers), sender.email if sender else "", content_type),
         bounce=_bounce(message, text, subject, sender),
-        headers=_kept(headers),
+        headers=MappingProxyType(_kept(headers)),
         size=len(raw),
     )
 
@@ -346,7 +348,7 @@ class _Body:
         self.units = self._walk(message, 0, in_report=False)
 
     def out_of_time(self) -> bool:
-        return time.monotonic() > self.deadline
+        return time.monotonic() >= self.deadline
 
     def _walk(self, part: Message, depth: int, *, in_report: bool) -> list[_Unit]:
         kind = part.get_content_type()
@@ -428,8 +430,10 @@ class _Body:
             self.attachments.append(ParsedAttachment(name, kind, content, False, ""))
             line_end = text.find("\n", end + 1)
             position = len(text) if line_end < 0 else line_end + 1
+        if not kept:
+            return text
         kept.append(text[position:])
-        return "".join(kept)
+        return _BLANK_RUNS.sub("\n\n", "".join(kept))
 
     def _attach(self, part: Message, kind: str) -> None:
         content = _content(part, kind)

@@ -132,7 +132,7 @@ def test_quoted_printable_soft_breaks_escapes_and_an_invalid_escape() -> None:
 
 def test_uuencoded_file_in_a_text_body_becomes_an_attachment() -> None:
     mail = parse("uuencode-in-body.eml")
-    assert mail.text == "Here is the report.\n\n\nRegards, Bob"
+    assert mail.text == "Here is the report.\n\nRegards, Bob"
     assert mail.attachments == (
         ParsedAttachment("report.csv", "text/csv", b"id,amount\n1,100\n2,250\n", False, ""),
     )
