@@ -326,6 +326,18 @@ def _word_bytes(kind: str, text: str) -> bytes | None:
 
 def b64decode_lenient(data: bytes) -> bytes | None:
     """Base64 with missing or excess padding and stray characters; None if nothing is left."""
+    if b"=" in data.rstrip().rstrip(b"="):
+        # Padding inside: some encoders pad every line. The stdlib stops at the first pad.
+        pieces = [_b64_one(line) for line in data.split()]
+        return b"".join(piece for piece in pieces if piece) or None
+    return _b64_one(data)
+
+
+def _b64_one(data: bytes) -> bytes | None:
+    try:
+        return base64.b64decode(data)  # skips line breaks and stray characters by itself
+    except (binascii.Error, ValueError):
+        pass  # broken padding: clean up and pad
     cleaned = re.sub(rb"[^A-Za-z0-9+/]", b"", data)
     cleaned = cleaned[: len(cleaned) - len(cleaned) % 4] if len(cleaned) % 4 == 1 else cleaned
     cleaned += b"=" * (-len(cleaned) % 4)

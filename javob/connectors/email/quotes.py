@@ -89,7 +89,7 @@ def _without_quotes(lines: list[str], deadline: float | None) -> list[str]:
     kept: list[str] = []
     index = 0
     while index < len(lines):
-        if deadline is not None and index % _DEADLINE_EVERY == 0 and time.monotonic() > deadline:
+        if deadline is not None and index % _DEADLINE_EVERY == 0 and time.thread_time() > deadline:
             return lines  # out of time: keep everything rather than guess
         line = lines[index]
         if _QUOTED.match(line):

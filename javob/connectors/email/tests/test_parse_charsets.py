@@ -135,3 +135,9 @@ def test_undecodable_bytes_become_replacement_characters_never_an_error() -> Non
 def test_rfc2231_value_in_its_declared_charset() -> None:
     assert charsets.rfc2231_value(("windows-1251", "", "\xd1\xf7\xb8\xf2.txt")) == "Счёт.txt"
     assert charsets.rfc2231_value("=?utf-8?B?0KHRh9GR0YIucGRm?=") == "Счёт.pdf"
+
+
+def test_base64_padded_on_every_line_keeps_every_line() -> None:
+    assert charsets.b64decode_lenient(b"QUJDRA==\nRUY=\nR0hJSks=") == b"ABCDEFGHIJK"
+    assert charsets.b64decode_lenient(b"QUJDRA") == b"ABCD"  # no padding at all
+    assert charsets.b64decode_lenient(b"QUJ!DRA==") == b"ABCD"  # a stray character
