@@ -151,7 +151,8 @@ def _starts_cut(tag: str, attrs: list[tuple[str, str | None]]) -> bool:
 def html_to_text(html: str, *, drop_quotes: bool = False, deadline: float | None = None) -> str:
     """The text a reader sees; with `drop_quotes`, without the quoted history.
 
-    Stops early (returning what it has) when `deadline` (a `time.thread_time()` value: CPU time, so a busy machine does not shrink the budget) passes.
+    Stops early (returning what it has) when `deadline` passes: a `time.thread_time()`
+    value, CPU time, so a busy machine does not shrink the budget.
     """
     parser = _TextExtractor(drop_quotes=drop_quotes)
     for start in range(0, len(html), _CHUNK):
