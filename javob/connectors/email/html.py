@@ -17,7 +17,10 @@ _BLOCK = frozenset(
     | {"h6", "header", "hr", "main", "nav", "ol", "p", "pre", "section", "table"}
     | {"tbody", "tfoot", "thead", "tr", "ul"}
 )
-_SKIP = frozenset({"script", "style", "head", "title", "template", "noscript", "xml", "svg"})
+_SKIP = frozenset({"script", "style", "title", "template", "noscript", "xml", "svg"})
+# What may stand in <head>; any other element means the body has begun (as in a browser),
+# so an unclosed <head> cannot hide the mail.
+_HEAD_TAGS = frozenset({"meta", "link", "title", "style", "script", "base", "noscript", "xml"})
 _VOID = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param"}
     | {"source", "track", "wbr", "o:p"}
@@ -58,13 +61,19 @@ class _TextExtractor(HTMLParser):
         self.quote_depth = 0
         self.cut = False  # reached a marker after which all is quoted
         self.list_depth = 0
+        self.in_head = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self.cut:
             return
+        if tag == "head":
+            self.in_head = True
+            return
         if tag in _SKIP:
             self.skip_depth += 1
             return
+        if tag not in _HEAD_TAGS:
+            self.in_head = False
         if self.drop_quotes and tag not in _VOID:
             if self.quote_depth:
                 self.quote_depth += tag == self.quote_tag
@@ -99,6 +108,9 @@ class _TextExtractor(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if self.cut:
             return
+        if tag == "head":
+            self.in_head = False
+            return
         if tag in _SKIP:
             self.skip_depth = max(0, self.skip_depth - 1)
             return
@@ -121,7 +133,7 @@ class _TextExtractor(HTMLParser):
             self._open(tag, attrs)
 
     def handle_data(self, data: str) -> None:
-        if not (self.cut or self.quote_depth or self.skip_depth):
+        if not (self.cut or self.quote_depth or self.skip_depth or self.in_head):
             self.pieces.append(data)
 
 

@@ -401,7 +401,10 @@ class _Body:
             self._attach(part, kind)
             return []
         data = _decoded(part)
-        text = _newlines(charsets.decode(data, part.get_content_charset()))
+        label = part.get_content_charset()
+        if label is None and kind == "text/html":
+            label = _meta_charset(data)
+        text = _newlines(charsets.decode(data, label))
         if kind == "text/html":
             return [_Unit(html_to_text(text, deadline=self.deadline), text, False)]
         # A text/plain body is text; one labelled multipart/* without parts is read as text.
@@ -486,6 +489,15 @@ def _unflowed(text: str, *, delsp: bool) -> str:
     if pending_depth >= 0:
         flush()
     return "\n".join(out)
+
+
+_META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?([\w.:-]{1,40})", re.I)
+
+
+def _meta_charset(html: bytes) -> str | None:
+    """The charset an HTML part declares in <meta> when its MIME header does not."""
+    match = _META_CHARSET.search(html[:4096])
+    return match.group(1).decode("ascii") if match else None
 
 
 def _newlines(text: str) -> str:

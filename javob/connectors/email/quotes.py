@@ -78,7 +78,7 @@ _DEADLINE_EVERY = 1024
 def visible_reply(text: str, *, deadline: float | None = None) -> str:
     """`text` without quoted history and signature; `text` itself if that would be empty."""
     original = text.replace("\r\n", "\n").replace("\r", "\n").strip()
-    lines = original.split("\n")
+    lines = _without_pgp_armor(original.split("\n"))
     reply = _without_quotes(lines, deadline)
     reply = _without_signature(reply)
     result = _BLANK_RUNS.sub("\n\n", "\n".join(line.rstrip() for line in reply)).strip()
@@ -106,6 +106,21 @@ def _without_quotes(lines: list[str], deadline: float | None) -> list[str]:
             break  # an attribution above unprefixed history: all that follows is quoted
         kept.append(line)
         index += 1
+    return kept
+
+
+def _without_pgp_armor(lines: list[str]) -> list[str]:
+    """Inline PGP (clear-signed text): the text without the armor lines and the signature."""
+    if not lines or lines[0].strip() != "-----BEGIN PGP SIGNED MESSAGE-----":
+        return lines
+    body = 1
+    while body < len(lines) and lines[body].strip():  # "Hash: SHA256" armor headers
+        body += 1
+    kept: list[str] = []
+    for line in lines[body + 1 :]:
+        if line.strip() == "-----BEGIN PGP SIGNATURE-----":
+            break
+        kept.append(line[2:] if line.startswith("- ") else line)  # dash-escaping
     return kept
 
 

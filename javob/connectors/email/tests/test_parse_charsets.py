@@ -141,3 +141,10 @@ def test_base64_padded_on_every_line_keeps_every_line() -> None:
     assert charsets.b64decode_lenient(b"QUJDRA==\nRUY=\nR0hJSks=") == b"ABCDEFGHIJK"
     assert charsets.b64decode_lenient(b"QUJDRA") == b"ABCD"  # no padding at all
     assert charsets.b64decode_lenient(b"QUJ!DRA==") == b"ABCD"  # a stray character
+
+
+def test_html_part_without_a_mime_charset_uses_its_meta_charset() -> None:
+    html = '<html><head><meta http-equiv="Content-Type" content="text/html; charset=koi8-r">'
+    body = html.encode() + "<p>Счёт оплачен</p>".encode("koi8_r")
+    raw = b"From: a@example.com\r\nContent-Type: text/html\r\n\r\n" + body
+    assert parse_mail(raw).text == "Счёт оплачен"

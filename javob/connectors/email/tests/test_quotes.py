@@ -139,3 +139,12 @@ def test_thousands_of_nested_quotes_in_html() -> None:
 def test_deadline_already_passed_keeps_the_text_whole() -> None:
     text = "Top\n> q\n" * 3000
     assert visible_reply(text, deadline=0.0) == text.strip()
+
+
+def test_clear_signed_pgp_text_without_its_armor() -> None:
+    text = (
+        "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nPlease cancel order 12.\n"
+        "- -- not a signature\n\nOn Mon, 13 Nov 2023 at 15:00, S <s@example.com> wrote:\n> old\n"
+        "-----BEGIN PGP SIGNATURE-----\n\niQEzBAEBCAAdFiEE\n-----END PGP SIGNATURE-----\n"
+    )
+    assert visible_reply(text) == "Please cancel order 12.\n-- not a signature"
