@@ -376,7 +376,11 @@ class _Body:
         choices = [units for units in choices if units]
         if not choices:
             return []
-        plain = next((u for u in choices if all(unit.plain for unit in u)), None)
+        # An empty text/plain alternative (some senders add one) does not hide the HTML's text.
+        plain = next(
+            (u for u in choices if all(unit.plain for unit in u) and _join([x.text for x in u])),
+            None,
+        )
         rich = next((u for u in reversed(choices) if any(unit.html for unit in u)), None)
         text_source = plain or rich or choices[0]
         text = _join([unit.text for unit in text_source])

@@ -22,6 +22,7 @@ _SEPARATOR_WORDS = (
     "forwarded message",
     "original",
     "исходное сообщение",
+    "оригинальное сообщение",
     "пересылаемое сообщение",
     "пересланное сообщение",
     "перенаправленное сообщение",
@@ -42,9 +43,12 @@ _FORWARD_INTRO = re.compile(
 _UNDERSCORES = re.compile(r"_{10,}[ \t]*")
 _HEADER_FROM = re.compile(r"\*{0,2}(?:from|от|kimdan|кимдан|de|von)\*{0,2}[ \t]*:", re.IGNORECASE)
 _HEADER_SENT = re.compile(
-    r"\*{0,2}(?:sent|date|отправлено|дата|yuborildi|юборилди|sana|сана|gesendet|envoyé|"
-    r"to|кому|kimga|кимга|subject|тема|mavzu|мавзу)\*{0,2}[ \t]*:",
+    r"\*{0,2}(?:sent|date|отправлено|дата|yuborildi|юборилди|sana|сана|gesendet|envoyé)"
+    r"\*{0,2}[ \t]*:",
     re.IGNORECASE,
+)
+_HEADER_SUBJECT = re.compile(
+    r"\*{0,2}(?:subject|тема|mavzu|мавзу|betreff|objet)\*{0,2}[ \t]*:", re.IGNORECASE
 )
 _ATTRIBUTION_END = re.compile(
     r"(?:wrote|написал\(а\)|написала|написал|пишет|писал|yozdi|yozgan|ёзди|ёзган|"
@@ -146,13 +150,18 @@ def _starts_history(lines: list[str], index: int) -> bool:
 
 
 def _header_block(lines: list[str], index: int) -> bool:
-    """Outlook's "From: / Sent: / To: / Subject:" block (also in Russian and Uzbek)."""
-    if not _HEADER_FROM.match(lines[index][:_HEAD].lstrip()):
+    """Outlook's "From: / Sent: / To: / Subject:" block (also in Russian and Uzbek).
+
+    A From line and a Sent (or Date) line below it, plus an address in the From line or a
+    Subject line: "From: Tashkent / To: Samarkand / Date: 12 Nov" in a booking is not one.
+    """
+    first = lines[index][:_HEAD].lstrip()
+    if not _HEADER_FROM.match(first):
         return False
-    for following in lines[index + 1 : index + 5]:
-        if _HEADER_SENT.match(following[:_HEAD].lstrip()):
-            return True
-    return False
+    following = [line[:_HEAD].lstrip() for line in lines[index + 1 : index + 6]]
+    if not any(_HEADER_SENT.match(line) for line in following):
+        return False
+    return "@" in first or any(_HEADER_SUBJECT.match(line) for line in following)
 
 
 def _attribution_span(lines: list[str], index: int) -> int:

@@ -243,3 +243,24 @@ def test_smime_signed_and_encrypted() -> None:
     encrypted = parse("smime-encrypted.eml")
     assert encrypted.text == ""
     assert names(encrypted) == [("smime.p7m", "application/pkcs7-mime", 23, False, "")]
+
+
+def test_empty_plain_alternative_does_not_hide_the_html_text() -> None:
+    raw = (
+        b'From: a@example.com\r\nContent-Type: multipart/alternative; boundary="a"\r\n\r\n'
+        b"--a\r\nContent-Type: text/plain\r\n\r\n \r\n"
+        b"--a\r\nContent-Type: text/html\r\n\r\n<p>Real text</p>\r\n--a--\r\n"
+    )
+    mail = parse_mail(raw)
+    assert (mail.text, mail.html, mail.reply_text) == ("Real text", "<p>Real text</p>", "Real text")
+
+
+def test_format_flowed_lines_are_joined_per_quote_depth() -> None:
+    raw = (
+        b"From: a@example.com\r\nContent-Type: text/plain; charset=utf-8; format=flowed\r\n\r\n"
+        b"This paragraph was \r\nwrapped by the client.\r\n \r\n>> An old \r\n>> quote.\r\n"
+        b"-- \r\nSig\r\n"
+    )
+    mail = parse_mail(raw)
+    assert mail.text == ("This paragraph was wrapped by the client.\n\n>> An old quote.\n-- \nSig")
+    assert mail.reply_text == "This paragraph was wrapped by the client."
