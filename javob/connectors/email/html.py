@@ -50,22 +50,29 @@ _INLINE_SPACE = re.compile(r"[ \t\r\f\v\u00a0]+")
 
 
 class _TextExtractor(HTMLParser):
-    def __init__(self, *, drop_quotes: bool) -> None:
+    """Two texts in one pass: everything a reader sees, and the same without quoted history."""
+
+    def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.drop_quotes = drop_quotes
-        self.pieces: list[str] = []
+        self.full: list[str] = []
+        self.visible: list[str] = []
         self.skip_depth = 0  # inside <script>, <style>, ...
-        # Inside a quoted subtree (only when dropping quotes): only the quote's own tag is
-        # counted, so an unclosed <p> inside it cannot swallow the rest of the mail.
+        self.in_head = False
+        # Inside a quoted subtree: only the quote's own tag is counted, so an unclosed <p>
+        # inside it cannot swallow the rest of the mail.
         self.quote_tag = ""
         self.quote_depth = 0
-        self.cut = False  # reached a marker after which all is quoted
+        self.cut = False  # passed a marker after which everything is quoted history
         self.list_depth = 0
-        self.in_head = False
+
+    def _emit(self, text: str) -> None:
+        if self.skip_depth or self.in_head:
+            return
+        self.full.append(text)
+        if not (self.quote_depth or self.cut):
+            self.visible.append(text)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self.cut:
-            return
         if tag == "head":
             self.in_head = True
             return
@@ -74,40 +81,35 @@ class _TextExtractor(HTMLParser):
             return
         if tag not in _HEAD_TAGS:
             self.in_head = False
-        if self.drop_quotes and tag not in _VOID:
+        if tag not in _VOID and not self.cut:
             if self.quote_depth:
                 self.quote_depth += tag == self.quote_tag
-                return
-            if _starts_cut(tag, attrs):
+            elif _starts_cut(tag, attrs):
                 self.cut = True
-                return
-            if _is_quote(tag, attrs):
+            elif _is_quote(tag, attrs):
                 self.quote_tag, self.quote_depth = tag, 1
-                return
         self._open(tag, attrs)
 
     def _open(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "br":
-            self.pieces.append("\n")
+            self._emit("\n")
         elif tag == "li":
-            self.pieces.append(_BREAK + "  " * max(0, self.list_depth - 1) + "- ")
+            self._emit(_BREAK + "  " * max(0, self.list_depth - 1) + "- ")
         elif tag in ("ul", "ol"):
             self.list_depth += 1
-            self.pieces.append(_PARAGRAPH)
+            self._emit(_PARAGRAPH)
         elif tag in ("td", "th"):
-            self.pieces.append(" ")
+            self._emit(" ")
         elif tag == "img":
             alt = dict(attrs).get("alt")
             if alt:
-                self.pieces.append(alt)
+                self._emit(alt)
         elif tag in _PARAGRAPHS:
-            self.pieces.append(_PARAGRAPH)
+            self._emit(_PARAGRAPH)
         elif tag in _BLOCK:
-            self.pieces.append(_BREAK)
+            self._emit(_BREAK)
 
     def handle_endtag(self, tag: str) -> None:
-        if self.cut:
-            return
         if tag == "head":
             self.in_head = False
             return
@@ -116,25 +118,20 @@ class _TextExtractor(HTMLParser):
             return
         if self.quote_depth:
             self.quote_depth -= tag == self.quote_tag
-            return
         if tag in ("ul", "ol"):
             self.list_depth = max(0, self.list_depth - 1)
         if tag in _PARAGRAPHS:
-            self.pieces.append(_PARAGRAPH)
+            self._emit(_PARAGRAPH)
         elif tag in _BLOCK:
-            self.pieces.append(_BREAK)
+            self._emit(_BREAK)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "br" and not (self.cut or self.quote_depth or self.skip_depth):
-            self.pieces.append("\n")
-        elif tag == "hr" and self.drop_quotes and _starts_cut(tag, attrs):
+        if tag == "hr" and _starts_cut(tag, attrs):
             self.cut = True
-        elif not (self.cut or self.quote_depth or self.skip_depth):
-            self._open(tag, attrs)
+        self._open(tag, attrs)
 
     def handle_data(self, data: str) -> None:
-        if not (self.cut or self.quote_depth or self.skip_depth or self.in_head):
-            self.pieces.append(data)
+        self._emit(data)
 
 
 def _attr(attrs: list[tuple[str, str | None]], name: str) -> str:
@@ -160,22 +157,26 @@ def _starts_cut(tag: str, attrs: list[tuple[str, str | None]]) -> bool:
     return tag == "div" and "ms-outlook-mobile-reference-message" in _attr(attrs, "class")
 
 
-def html_to_text(html: str, *, drop_quotes: bool = False, deadline: float | None = None) -> str:
-    """The text a reader sees; with `drop_quotes`, without the quoted history.
+def html_texts(html: str, *, deadline: float | None = None) -> tuple[str, str]:
+    """The text a reader sees, and the same without quoted history, in one pass.
 
     Stops early (returning what it has) when `deadline` passes: a `time.thread_time()`
     value, CPU time, so a busy machine does not shrink the budget.
     """
-    parser = _TextExtractor(drop_quotes=drop_quotes)
+    parser = _TextExtractor()
     for start in range(0, len(html), _CHUNK):
         if deadline is not None and time.thread_time() > deadline:
             break
         parser.feed(html[start : start + _CHUNK])
-        if parser.cut:
-            break
     else:
         parser.close()
-    return tidy("".join(parser.pieces))
+    return tidy("".join(parser.full)), tidy("".join(parser.visible))
+
+
+def html_to_text(html: str, *, drop_quotes: bool = False, deadline: float | None = None) -> str:
+    """The text a reader sees; with `drop_quotes`, without the quoted history."""
+    full, visible = html_texts(html, deadline=deadline)
+    return visible if drop_quotes else full
 
 
 def _resolve(match: re.Match[str]) -> str:

@@ -32,7 +32,7 @@ from types import MappingProxyType
 from javob.connectors.email import charsets
 from javob.connectors.email.automated import Automated, detect
 from javob.connectors.email.bounce import Bounce, find_bounce
-from javob.connectors.email.html import html_to_text
+from javob.connectors.email.html import html_texts
 from javob.connectors.email.quotes import visible_reply
 
 __all__ = [
@@ -157,7 +157,7 @@ def parse_mail(
         date=_date(headers),
         text=text,
         html=html,
-        reply_text=_reply(body, text, html, deadline),
+        reply_text=_reply(body, text, deadline),
         attachments=tuple(body.attachments),
         automated=detect(_kept(headers), sender.email if sender else "", content_type),
         bounce=_bounce(message, text, subject, sender),
@@ -337,6 +337,7 @@ class _Unit:
     text: str
     html: str | None
     plain: bool  # text came from a text/plain part, not derived from HTML
+    visible: str = ""  # for HTML: the text without the quote markup (blockquote, ...)
 
 
 @dataclass(slots=True)
@@ -385,7 +386,8 @@ class _Body:
         text_source = plain or rich or choices[0]
         text = _join([unit.text for unit in text_source])
         html = "".join(_as_html(unit) for unit in rich) if rich else None
-        return [_Unit(text, html, plain is not None)]
+        visible = _join([unit.visible for unit in text_source])
+        return [_Unit(text, html, plain is not None, visible)]
 
     def _forwarded(
         self, part: Message, inner: Message | None, depth: int, in_report: bool
@@ -398,7 +400,8 @@ class _Body:
         units = nested._walk(inner, depth + 1, in_report=False)
         body = _join([unit.text for unit in units])
         header = _forward_header(inner)
-        return [_Unit(f"{header}\n\n{body}".strip(), None, True)]
+        text = f"{header}\n\n{body}".strip()
+        return [_Unit(text, None, True, text)]
 
     def _leaf(self, part: Message, kind: str) -> list[_Unit]:
         if self.out_of_time() or not _is_body(part, kind):
@@ -410,12 +413,13 @@ class _Body:
             label = _meta_charset(data)
         text = _newlines(charsets.decode(data, label))
         if kind == "text/html":
-            return [_Unit(html_to_text(text, deadline=self.deadline), text, False)]
+            full, visible = html_texts(text, deadline=self.deadline)
+            return [_Unit(full, text, False, visible)]
         # A text/plain body is text; one labelled multipart/* without parts is read as text.
         if str(part.get_param("format", "")).lower() == "flowed":
             text = _unflowed(text, delsp=str(part.get_param("delsp", "")).lower() == "yes")
-        text = self._uudecoded(text)
-        return [_Unit(_trimmed(text), None, True)]
+        text = _trimmed(self._uudecoded(text))
+        return [_Unit(text, None, True, text)]
 
     def _uudecoded(self, text: str) -> str:
         """Pull `begin 644 name` ... `end` blocks out of a text body as attachments."""
@@ -670,11 +674,11 @@ def _default_name(part: Message, kind: str, number: int) -> str:
     return f"attachment-{number}{extension}"
 
 
-def _reply(body: _Body, text: str, html: str, deadline: float) -> str:
+def _reply(body: _Body, text: str, deadline: float) -> str:
     """The visible reply: from the plain text when the mail has one, else from the HTML
     with its quote markup (blockquote, gmail_quote, divRplyFwdMsg ...) dropped first."""
-    if html and not any(unit.plain for unit in body.units):
-        without_quotes = html_to_text(html, drop_quotes=True, deadline=deadline)
+    if not any(unit.plain for unit in body.units):
+        without_quotes = _join([unit.visible for unit in body.units])
         if without_quotes.strip():
             return visible_reply(without_quotes, deadline=deadline)
     return visible_reply(text, deadline=deadline)
