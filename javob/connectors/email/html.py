@@ -84,9 +84,9 @@ class _TextExtractor(HTMLParser):
         if tag not in _VOID and not self.cut:
             if self.quote_depth:
                 self.quote_depth += tag == self.quote_tag
-            elif _starts_cut(tag, attrs):
+            elif attrs and _starts_cut(tag, attrs):
                 self.cut = True
-            elif _is_quote(tag, attrs):
+            elif tag == "blockquote" or (attrs and _is_quote(tag, attrs)):
                 self.quote_tag, self.quote_depth = tag, 1
         self._open(tag, attrs)
 
