@@ -148,3 +148,25 @@ def test_clear_signed_pgp_text_without_its_armor() -> None:
         "-----BEGIN PGP SIGNATURE-----\n\niQEzBAEBCAAdFiEE\n-----END PGP SIGNATURE-----\n"
     )
     assert visible_reply(text) == "Please cancel order 12.\n-- not a signature"
+
+
+@pytest.mark.parametrize(
+    ("name", "reply"),
+    [
+        ("quote-gmail-en.eml", "Thanks, the new link works."),
+        ("quote-gmail-ru.eml", "Спасибо, всё заработало!"),
+        ("quote-gmail-uz.eml", "Rahmat, hammasi ishladi!"),
+        (
+            "quote-outlook-desktop-en.eml",
+            "Hi,\nI still have not received the invoice.\nRegards,\nJohn",
+        ),
+        ("quote-apple-mail-en.eml", "Size M, please."),
+        ("quote-thunderbird-en.eml", "Thank you, it is activated."),
+        ("quote-mailru.eml", "Жду возврат уже неделю."),
+    ],
+)
+def test_the_html_alternative_gives_the_same_reply(name: str, reply: str) -> None:
+    # given a client's HTML part (used when a mail has no plain text)
+    mail = parse_mail((MAILS / name).read_bytes())
+    # then its quote markup is recognised as well as the plain text's
+    assert visible_reply(html_to_text(mail.html, drop_quotes=True)) == reply
