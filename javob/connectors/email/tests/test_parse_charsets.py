@@ -148,3 +148,21 @@ def test_html_part_without_a_mime_charset_uses_its_meta_charset() -> None:
     body = html.encode() + "<p>Счёт оплачен</p>".encode("koi8_r")
     raw = b"From: a@example.com\r\nContent-Type: text/html\r\n\r\n" + body
     assert parse_mail(raw).text == "Счёт оплачен"
+
+
+def test_raw_windows_1251_headers_and_a_utf16_body() -> None:
+    head = "From: Иван Петров <ivan@example.ru>\r\nSubject: Счёт на оплату\r\n"
+    raw = (
+        head.encode("cp1251")
+        + b"Content-Type: text/plain; charset=utf-16\r\n\r\n"
+        + "Привет".encode("utf-16")
+    )
+    mail = parse_mail(raw)
+    assert (mail.subject, mail.text) == ("Счёт на оплату", "Привет")
+    assert mail.from_ is not None
+    assert (mail.from_.name, mail.from_.email) == ("Иван Петров", "ivan@example.ru")
+
+
+def test_encoded_word_whose_charset_lies() -> None:
+    raw = b"From: a@example.com\r\nSubject: =?utf-8?B?0fe48g==?=\r\n\r\nx"  # CP1251 bytes
+    assert parse_mail(raw).subject == "Счёт"
