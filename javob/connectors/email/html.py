@@ -25,14 +25,17 @@ _VOID = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param"}
     | {"source", "track", "wbr", "o:p"}
 )
-# Elements whose whole subtree is quoted history.
+# Elements whose whole subtree is quoted history, or the sender's signature.
 _QUOTE_CLASSES = (
     "gmail_quote",
     "yahoo_quoted",
     "moz-cite-prefix",
     "protonmail_quote",
     "zimbra_quoted",
+    "gmail_signature",
+    "moz-signature",
 )
+_SIGNATURE_IDS = ("signature",)  # Outlook on the web: <div id="Signature">
 # Markers after which everything that follows is quoted history (Outlook puts the old
 # message after the reply as siblings, not inside the marker).
 _CUT_IDS = ("divrplyfwdmsg", "appendonsend", "stopspelling", "mail-editor-reference-message")
@@ -145,7 +148,9 @@ def _is_quote(tag: str, attrs: list[tuple[str, str | None]]) -> bool:
     if tag == "blockquote":
         return True
     classes = _attr(attrs, "class")
-    return any(marker in classes for marker in _QUOTE_CLASSES)
+    if any(marker in classes for marker in _QUOTE_CLASSES):
+        return True
+    return _attr(attrs, "id") in _SIGNATURE_IDS
 
 
 def _starts_cut(tag: str, attrs: list[tuple[str, str | None]]) -> bool:

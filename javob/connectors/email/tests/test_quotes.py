@@ -170,3 +170,13 @@ def test_the_html_alternative_gives_the_same_reply(name: str, reply: str) -> Non
     mail = parse_mail((MAILS / name).read_bytes())
     # then its quote markup is recognised as well as the plain text's
     assert visible_reply(html_to_text(mail.html, drop_quotes=True)) == reply
+
+
+def test_html_signatures_are_not_part_of_the_reply() -> None:
+    html = (
+        '<div dir="ltr">Please call me.<br clear="all"><br>-- <br><div dir="ltr" '
+        'class="gmail_signature">Anna<br>+998 90 123 45 67</div></div>'
+        '<pre class="moz-signature" cols="72">Anna, Example LLC</pre>'
+        '<div id="Signature"><p>Sent by Anna</p></div>'
+    )
+    assert visible_reply(html_to_text(html, drop_quotes=True)) == "Please call me."
