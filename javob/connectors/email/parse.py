@@ -116,6 +116,8 @@ KEPT_HEADERS = (
     "x-mailer",
     "user-agent",
     "x-forwarded-message-id",
+    "thread-index",
+    "thread-topic",
     "content-type",
 )
 MAX_REFERENCES = 100  # the thread root and the most recent ones; some clients send thousands

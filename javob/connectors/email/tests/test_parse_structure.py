@@ -264,3 +264,14 @@ def test_format_flowed_lines_are_joined_per_quote_depth() -> None:
     mail = parse_mail(raw)
     assert mail.text == ("This paragraph was wrapped by the client.\n\n>> An old quote.\n-- \nSig")
     assert mail.reply_text == "This paragraph was wrapped by the client."
+
+
+def test_a_from_that_is_only_an_encoded_address_gives_no_sender() -> None:
+    # =?utf-8?B?...?= decodes to "agent@victim.example": a display name without an address
+    raw = b"From: =?utf-8?B?YWdlbnRAdmljdGltLmV4YW1wbGU=?=\r\n\r\nx"
+    assert parse_mail(raw).from_ is None
+
+
+def test_quoted_local_part_stays_literal() -> None:
+    raw = b'From: "agent@victim.example"@evil.example\r\n\r\nx'
+    assert parse_mail(raw).from_ == Address("", '"agent@victim.example"@evil.example')
