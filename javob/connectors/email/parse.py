@@ -146,7 +146,7 @@ def parse_mail(
     sender = _first(_addresses(headers, "from"))
     text, html = body.text(), body.html()
     subject = charsets.header_text(_one(headers, "subject"))
-    content_type = message.get_content_type()
+    kept = _kept(headers)
     return ParsedMail(
         message_id=_first_id(_one(headers, "message-id")),
         in_reply_to=_ids(_one(headers, "in-reply-to")),
@@ -161,9 +161,9 @@ def parse_mail(
         html=html,
         reply_text=_reply(body, text, deadline),
         attachments=tuple(body.attachments),
-        automated=detect(_kept(headers), sender.email if sender else "", content_type),
+        automated=detect(kept, sender.email if sender else "", message.get_content_type()),
         bounce=_bounce(message, text, subject, sender),
-        headers=MappingProxyType(_kept(headers)),
+        headers=MappingProxyType(kept),
         size=len(raw),
     )
 

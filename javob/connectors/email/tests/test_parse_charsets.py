@@ -166,3 +166,24 @@ def test_raw_windows_1251_headers_and_a_utf16_body() -> None:
 def test_encoded_word_whose_charset_lies() -> None:
     raw = b"From: a@example.com\r\nSubject: =?utf-8?B?0fe48g==?=\r\n\r\nx"  # CP1251 bytes
     assert parse_mail(raw).subject == "Счёт"
+
+
+@pytest.mark.parametrize("codec", ["cp1251", "koi8_r"])
+@pytest.mark.parametrize("label", ["iso-8859-1", "us-ascii", "windows-1252"])
+def test_russian_under_a_western_label_is_read_as_russian(codec: str, label: str) -> None:
+    text = "Здравствуйте! Мой заказ не пришёл. Помогите, пожалуйста."
+    assert charsets.decode(text.encode(codec), label) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Das ist eine Größe für Männer, schöne Grüße aus Zürich.",
+        "Où est la gare? Il était déjà là, très près. À bientôt, garçon.",
+        "El niño está en la montaña. ¿Qué pasó? Mañana.",
+        "Não sei, coração, açúcar, informação.",
+        "Ærø og Å, smørrebrød på Nørrebro.",
+    ],
+)
+def test_western_text_under_its_own_label_is_trusted(text: str) -> None:
+    assert charsets.decode(text.encode("cp1252"), "iso-8859-1") == text
