@@ -113,9 +113,19 @@ def codec_for(label: str | None) -> str | None:
 
 
 def decode(data: bytes, label: str | None = None) -> str:
-    """Decode mail bytes: the label (or its usual superset) when it fits, else the likeliest."""
+    """Decode mail bytes: the label (or its usual superset) when it fits, else the likeliest.
+
+    NUL characters are dropped: no reader needs them and PostgreSQL refuses them in text.
+    """
+    text = _decode(data, label)
+    return text.replace("\x00", "") if "\x00" in text else text
+
+
+def _decode(data: bytes, label: str | None) -> str:
     if not data:
         return ""
+    if data.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte order mark outranks any label
+        return data[3:].decode("utf-8", "replace")
     if data.isascii() and b"\x1b" not in data:
         return data.decode("ascii")
     codec = codec_for(label)
@@ -291,7 +301,7 @@ def decode_words(value: str) -> str:
     is dropped as RFC 2047 says. Undecodable words are kept literally.
     """
     if "=?" not in value:
-        return _SPACES.sub(" ", value).strip()
+        return _SPACES.sub(" ", value.replace("\x00", "")).strip()
     pieces: list[str] = []
     pending: list[bytes] = []
     pending_charset: str | None = None
@@ -315,7 +325,7 @@ def decode_words(value: str) -> str:
     if pending:
         pieces.append(decode(b"".join(pending), pending_charset))
     pieces.append(value[position:])
-    return _SPACES.sub(" ", "".join(pieces)).strip()
+    return _SPACES.sub(" ", "".join(pieces).replace("\x00", "")).strip()
 
 
 def _word_bytes(kind: str, text: str) -> bytes | None:

@@ -134,6 +134,8 @@ class _TextExtractor(HTMLParser):
         self._open(tag, attrs)
 
     def handle_data(self, data: str) -> None:
+        if _BREAK in data or _PARAGRAPH in data:  # the markers must only come from tags
+            data = data.replace(_BREAK, "").replace(_PARAGRAPH, "")
         self._emit(data)
 
 

@@ -315,7 +315,7 @@ def _valid(address: str) -> bool:
     local, at, domain = address.rpartition("@")
     if not at or not local or not domain:
         return False
-    return not any(char.isspace() or char in "<>," for char in address)
+    return address.isprintable() and not any(c.isspace() or c in "<>," for c in address)
 
 
 def _address(display: str, address: str) -> Address | None:

@@ -275,3 +275,16 @@ def test_a_from_that_is_only_an_encoded_address_gives_no_sender() -> None:
 def test_quoted_local_part_stays_literal() -> None:
     raw = b'From: "agent@victim.example"@evil.example\r\n\r\nx'
     assert parse_mail(raw).from_ == Address("", '"agent@victim.example"@evil.example')
+
+
+def test_nul_characters_never_reach_the_text_and_a_bom_is_dropped() -> None:
+    raw = (
+        b"From: Ann\x00 <ann@example.com>\r\nSubject: a\x00b =?utf-8?q?c=00d?=\r\n"
+        b'Content-Type: multipart/alternative; boundary="a"\r\n\r\n'
+        b"--a\r\nContent-Type: text/plain; charset=windows-1251\r\n\r\n\xef\xbb\xbfHi\x00!\r\n"
+        b"--a\r\nContent-Type: text/html\r\n\r\n<p>Hi\x00\x01!</p>\r\n--a--\r\n"
+    )
+    mail = parse_mail(raw)
+    assert (mail.subject, mail.text, mail.reply_text) == ("ab cd", "Hi!", "Hi!")
+    assert mail.from_ == Address("Ann", "ann@example.com")
+    assert "\x00" not in mail.html
