@@ -22,7 +22,7 @@ import quopri
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email.message import Message
 from email.policy import compat32
@@ -160,7 +160,7 @@ def parse_mail(
         text=text,
         html=html,
         reply_text=_reply(body, text, deadline),
-        attachments=tuple(body.attachments),
+        attachments=_mark_referenced(body.attachments, html),
         automated=detect(kept, sender.email if sender else "", message.get_content_type()),
         bounce=_bounce(message, text, subject, sender),
         headers=MappingProxyType(kept),
@@ -512,6 +512,22 @@ def _meta_charset(html: bytes) -> str | None:
 
 def _newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+def _mark_referenced(
+    attachments: list[ParsedAttachment], html: str
+) -> tuple[ParsedAttachment, ...]:
+    """An image the HTML shows through cid: is inline, whatever its Content-Disposition says
+    (Outlook marks embedded images as attachments)."""
+    if "cid:" not in html:
+        return tuple(attachments)
+    lowered = html.lower()
+    return tuple(
+        replace(a, inline=True)
+        if a.content_id and not a.inline and f"cid:{a.content_id.lower()}" in lowered
+        else a
+        for a in attachments
+    )
 
 
 def _is_body(part: Message, kind: str) -> bool:

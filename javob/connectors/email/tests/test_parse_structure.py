@@ -288,3 +288,20 @@ def test_nul_characters_never_reach_the_text_and_a_bom_is_dropped() -> None:
     assert (mail.subject, mail.text, mail.reply_text) == ("ab cd", "Hi!", "Hi!")
     assert mail.from_ == Address("Ann", "ann@example.com")
     assert "\x00" not in mail.html
+
+
+def test_an_image_shown_through_cid_is_inline_even_when_marked_as_attachment() -> None:
+    raw = (
+        b'From: a@example.com\r\nContent-Type: multipart/related; boundary="r"\r\n\r\n'
+        b'--r\r\nContent-Type: text/html\r\n\r\n<p>Logo: <img src="cid:Image001.PNG@01DA"></p>\r\n'
+        b"--r\r\nContent-Type: image/png; name=image001.png\r\n"
+        b"Content-Disposition: attachment; filename=image001.png\r\n"
+        b"Content-ID: <image001.png@01DA>\r\n\r\nPNG\r\n"
+        b"--r\r\nContent-Type: application/pdf; name=a.pdf\r\n"
+        b"Content-Disposition: attachment; filename=a.pdf\r\nContent-ID: <a@01DA>\r\n\r\n%PDF\r\n"
+        b"--r--\r\n"
+    )
+    assert names(parse_mail(raw)) == [
+        ("image001.png", "image/png", 3, True, "image001.png@01DA"),
+        ("a.pdf", "application/pdf", 4, False, "a@01DA"),
+    ]
