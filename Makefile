@@ -53,6 +53,8 @@ bench: install-dev
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/inbox.py
 	$(BIN)/python bench/intelligence.py
+	$(BIN)/python bench/email_parse.py
+	$(BIN)/python bench/widget_sockets.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache
