@@ -12,6 +12,9 @@ if TYPE_CHECKING:
 
 CONNECTORS: dict[str, str] = {
     "api": "javob.connectors.api.connector.ApiConnector",
+    "whatsapp": "javob.connectors.whatsapp.connector.WhatsAppConnector",
+    "messenger": "javob.connectors.meta.messenger.MessengerConnector",
+    "instagram": "javob.connectors.meta.instagram.InstagramConnector",
 }
 
 

@@ -16,7 +16,7 @@ from importlib import import_module
 
 logger = logging.getLogger(__name__)
 
-AFTER_RECEIVE: tuple[str, ...] = ()
+AFTER_RECEIVE: tuple[str, ...] = ("javob.connectors.meta.media.queue_downloads",)
 
 
 @cache
