@@ -81,9 +81,10 @@ def error_from_response(status: int, body: bytes, headers: dict[str, str]) -> Gr
         data = {}
     error = data.get("error") if isinstance(data, dict) else None
     if not isinstance(error, dict):
-        text = body[:200].decode(errors="replace")
-        transient = status >= 500 or status in (408, 429)
-        return GraphError(f"HTTP {status}: {text}", permanent=not transient)
+        text = f"HTTP {status}: {body[:200].decode(errors='replace')}"
+        if status == 429:
+            return classify(status, None, None, text, headers)
+        return GraphError(text, permanent=not (status >= 500 or status == 408))
     code, subcode = _int(error.get("code")), _int(error.get("error_subcode"))
     message = str(error.get("message") or "")
     details = error.get("error_data", {})
