@@ -14,11 +14,16 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from javob.connectors.meta.common import enabled
 from javob.conversations.models import Conversation, Direction, Message
+from javob.core.errors import ActionError
 
 STANDARD = dt.timedelta(hours=24)
 HUMAN_AGENT = dt.timedelta(days=7)
+META_KINDS = ("whatsapp", "messenger", "instagram")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,3 +65,35 @@ def window(conversation: Conversation, now: dt.datetime, *, human_agent: bool = 
     if human_agent and now < last + HUMAN_AGENT:
         return Window(is_open=True, ends_at=last + HUMAN_AGENT, needs_tag=True)
     return Window(is_open=False, ends_at=last + (HUMAN_AGENT if human_agent else STANDARD))
+
+
+def reply_window(conversation: Conversation, now: dt.datetime | None = None) -> Window:
+    """The window of a conversation of any Meta channel, with the inbox's HUMAN_AGENT
+    setting (Messenger and Instagram only). Public comment threads have no window."""
+    kind = conversation.inbox.kind
+    now = now or timezone.now()
+    if conversation.thread_key.startswith("comment:"):
+        return Window(is_open=True, ends_at=None)
+    human_agent = kind != "whatsapp" and enabled(conversation.inbox.settings.get("human_agent"))
+    return window(conversation, now, human_agent=human_agent)
+
+
+def check_reply_allowed(conversation: Conversation, now: dt.datetime | None = None) -> None:
+    """Refuse a free-form reply Meta would not deliver, before it is queued.
+
+    For the reply action and the reply box; other channels pass untouched.
+    """
+    if conversation.inbox.kind not in META_KINDS or reply_window(conversation, now).is_open:
+        return
+    if conversation.inbox.kind == "whatsapp":
+        message = _(
+            "More than 24 hours have passed since the customer's last WhatsApp message. "
+            "Send an approved template instead; a free-form reply is possible again once "
+            "the customer answers."
+        )
+    else:
+        message = _(
+            "More than 24 hours have passed since the customer's last message (7 days with the "
+            "human agent tag): Meta will not deliver a reply until the customer writes again."
+        )
+    raise ActionError(message, field="text")

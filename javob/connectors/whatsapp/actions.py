@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from javob.accounts.models import Membership
 from javob.connectors.meta.common import graph_client
 from javob.connectors.meta.graph import GraphError
-from javob.connectors.meta.window import window
+from javob.connectors.meta.window import check_reply_allowed, window
 from javob.connectors.whatsapp import templates
 from javob.connectors.whatsapp.models import MessageTemplate, TemplateStatus
 from javob.conversations.actions import do_send_reply
@@ -40,16 +40,7 @@ def freeform_window_end(conversation: Conversation) -> dt.datetime | None:
 
 def check_freeform_allowed(conversation: Conversation, now: dt.datetime | None = None) -> None:
     """Raise ActionError for a free-form reply outside the window: only a template may go."""
-    if conversation.inbox.kind != ChannelKind.WHATSAPP or can_send_freeform(conversation, now):
-        return
-    raise ActionError(
-        _(
-            "More than 24 hours have passed since the customer's last WhatsApp message. "
-            "Send an approved template instead; a free-form reply is possible again once "
-            "the customer answers."
-        ),
-        field="text",
-    )
+    check_reply_allowed(conversation, now)
 
 
 def check_sync_templates(actor: Membership, inbox_id: int) -> int:
