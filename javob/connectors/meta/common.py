@@ -6,6 +6,7 @@ from __future__ import annotations
 import mimetypes
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from django.utils.translation import gettext as _
 
@@ -38,6 +39,10 @@ def filename_for(item: dict[str, object], content_type: str) -> str:
     given = str(item.get("filename") or "")
     if given:
         return given
+    # A CDN link usually ends in the file's own name.
+    last = urlsplit(str(item.get("url") or "")).path.rsplit("/", 1)[-1]
+    if "." in last.strip("."):
+        return last[-100:]
     bare = content_type.split(";", 1)[0].strip()
     extension = mimetypes.guess_extension(bare) or ""
     name = str(item.get("id") or "file")[-40:]
