@@ -111,6 +111,17 @@ def _upsert(inbox: Inbox, row: dict[str, Any], now: dt.datetime) -> int:
     return template.pk
 
 
+def do_set_template_status(inbox: Inbox, update: dict[str, Any]) -> bool:
+    """Apply a `message_template_status_update` webhook to the synced template, if we have it."""
+    event = str(update.get("event", "")).upper()
+    meta_id = str(update.get("message_template_id", ""))
+    if not event or not meta_id:
+        return False
+    status = event if event in TemplateStatus.values else TemplateStatus.OTHER
+    changed = MessageTemplate.objects.filter(inbox=inbox, meta_id=meta_id).update(status=status)
+    return bool(changed)
+
+
 def check_send_template(
     actor: Membership, conversation_id: int, template_id: int, values: dict[str, list[str]]
 ) -> Message:

@@ -23,6 +23,7 @@ from javob.connectors.meta.common import (
 )
 from javob.connectors.meta.graph import GraphClient, GraphError, Upload
 from javob.connectors.meta.webhook import answer_handshake, payload_hash, verify_signature
+from javob.connectors.whatsapp.actions import do_set_template_status
 from javob.connectors.whatsapp.inbound import parse_body
 
 if TYPE_CHECKING:
@@ -55,7 +56,13 @@ class WhatsAppConnector(Connector):
         return payload_hash(request.body)
 
     def parse(self, body: bytes) -> Sequence[Parsed]:
-        return parse_body(self.inbox.pk, self.phone_number_id, body)
+        """Messages and statuses; a template's review result (approved, paused, rejected)
+        updates the synced template right here, as the interface has no value for it."""
+        template_updates: list[dict[str, Any]] = []
+        parsed = parse_body(self.inbox.pk, self.phone_number_id, body, template_updates)
+        for update in template_updates:
+            do_set_template_status(self.inbox, update)
+        return parsed
 
     def fetch_media(self, item: dict[str, object]) -> Fetched:
         """GET /{media-id} for a short-lived URL, then the URL itself with the bearer token."""

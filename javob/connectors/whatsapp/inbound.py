@@ -27,7 +27,13 @@ MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
 Content = tuple[str, dict[str, Any]]  # text, metadata
 
 
-def parse_body(inbox_id: int, phone_number_id: str, body: bytes) -> list[Parsed]:
+def parse_body(
+    inbox_id: int,
+    phone_number_id: str,
+    body: bytes,
+    template_updates: list[dict[str, Any]] | None = None,
+) -> list[Parsed]:
+    """Messages and statuses of one body; template review results go to `template_updates`."""
     data = json.loads(body)
     if not isinstance(data, dict) or data.get("object") != "whatsapp_business_account":
         logger.info(
@@ -37,7 +43,10 @@ def parse_body(inbox_id: int, phone_number_id: str, body: bytes) -> list[Parsed]
     parsed: list[Parsed] = []
     for entry in _list(data.get("entry")):
         for change in _list(_get(entry, "changes")):
-            if _get(change, "field") != "messages":
+            field = _get(change, "field")
+            if field == "message_template_status_update" and template_updates is not None:
+                template_updates.append(_dict(_get(change, "value")))
+            if field != "messages":
                 continue
             parsed.extend(_parse_change(inbox_id, phone_number_id, _dict(_get(change, "value"))))
     return parsed

@@ -286,3 +286,36 @@ def test_a_template_not_approved_or_of_another_inbox_is_refused(
         with pytest.raises(NotFound):
             check_send_template(cast.charlie, conversation.pk, pending.pk, {})
     assert Message.objects.filter(direction="outgoing").count() == 0
+
+
+def test_a_review_result_webhook_updates_the_synced_template(
+    cast: Cast, client: Client, on_commit: Callable[..., Any]
+) -> None:
+    with graph_server() as graph:
+        inbox = _synced(cast, graph)
+    body = {
+        "object": "whatsapp_business_account",
+        "entry": [
+            {
+                "id": "102290129340398",
+                "time": 1763900000,
+                "changes": [
+                    {
+                        "field": "message_template_status_update",
+                        "value": {
+                            "event": "PAUSED",
+                            "message_template_id": 594425479261596,
+                            "message_template_name": "order_update",
+                            "message_template_language": "uz",
+                            "reason": None,
+                        },
+                    }
+                ],
+            }
+        ],
+    }
+    with on_commit():
+        assert post_hook(client, inbox, body).status_code == 200
+    assert MessageTemplate.objects.get(name="order_update").status == "PAUSED"
+    assert MessageTemplate.objects.get(name="welcome_back").status == "APPROVED"
+    assert Message.objects.count() == 0
