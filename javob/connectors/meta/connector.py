@@ -33,8 +33,9 @@ from javob.connectors.meta.graph import GraphClient, GraphError, Upload
 from javob.connectors.meta.messaging import Events, parse_messaging
 from javob.connectors.meta.webhook import answer_handshake, payload_hash, verify_signature
 from javob.connectors.meta.window import window
+from javob.contacts.actions import normalize_identity
 from javob.conversations.models import DELIVERY_RANK, Delivery, Direction, Message
-from javob.core.types import DeliveryUpdate
+from javob.core.types import DeliveryUpdate, Identity
 
 if TYPE_CHECKING:
     from javob.conversations.models import Attachment
@@ -128,9 +129,7 @@ class MetaMessagingConnector(Connector):
                     inbox_id=self.inbox.pk,
                     direction=Direction.OUTGOING,
                     conversation__contact__identities__kind=self.kind,
-                    conversation__contact__identities__value=customer.lower()
-                    if self.kind == "instagram"
-                    else customer,
+                    conversation__contact__identities__value=_identity_value(self.kind, customer),
                     sent_at__lte=watermark,
                     delivery_rank__lt=rank,
                     external_id__isnull=False,
@@ -226,6 +225,11 @@ class MetaMessagingConnector(Connector):
         if not data.get("id"):
             raise GraphError(_("Meta accepted the reply but gave no id."), permanent=False)
         return str(data["id"])
+
+
+def _identity_value(kind: str, value: str) -> str:
+    """The customer's id as contacts store it (Instagram ids are kept in lower case)."""
+    return normalize_identity(Identity(kind, value)).value
 
 
 def _replied_comment(message: Message) -> str:
