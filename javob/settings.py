@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "javob.contacts",
     "javob.conversations",
     "javob.connectors",
+    "javob.connectors.whatsapp",
     "javob.realtime",
     "javob.intelligence",
     "javob.connectors.webchat",

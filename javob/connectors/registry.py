@@ -13,6 +13,9 @@ if TYPE_CHECKING:
 CONNECTORS: dict[str, str] = {
     "api": "javob.connectors.api.connector.ApiConnector",
     "webchat": "javob.connectors.webchat.connector.WebchatConnector",
+    "whatsapp": "javob.connectors.whatsapp.connector.WhatsAppConnector",
+    "messenger": "javob.connectors.meta.messenger.MessengerConnector",
+    "instagram": "javob.connectors.meta.instagram.InstagramConnector",
 }
 
 

@@ -17,6 +17,7 @@ from importlib import import_module
 logger = logging.getLogger(__name__)
 
 AFTER_RECEIVE: tuple[str, ...] = (
+    "javob.connectors.meta.media.queue_downloads",
     "javob.intelligence.steps.enrich",
     "javob.connectors.webchat.bots.answer_first",
 )

@@ -120,6 +120,8 @@ class InboxSpec:
     languages: tuple[str, ...]
 
 
+# Meta inboxes need credentials; the demo's never reach Meta (its replies are recorded as sent).
+DEMO_META = {"access_token": "demo-token", "app_secret": "demo-app-secret"}
 INBOXES = (
     InboxSpec("email", "Support e-mail", {"address": "support@demo.javob.uz"}, (EN, RU, UZ, DE)),
     InboxSpec(
@@ -130,10 +132,12 @@ INBOXES = (
     ),
     InboxSpec("telegram", "Telegram @javob_demo_bot", {"bot_username": "javob_demo_bot"},
               (UZ, UZ_CYRL, RU, KK, TG)),
-    InboxSpec("whatsapp", "WhatsApp +998 71 200 00 00", {"phone": "+998712000000"},
-              (UZ, RU, EN, AR, TR, KK)),
-    InboxSpec("instagram", "Instagram @javob.demo", {"username": "javob.demo"}, (UZ, RU, TR)),
-    InboxSpec("messenger", "Facebook Messenger", {"page": "Javob Demo"}, (EN, RU, UZ)),
+    InboxSpec("whatsapp", "WhatsApp +998 71 200 00 00", {"phone": "+998712000000", **DEMO_META,
+              "phone_number_id": "100000000000001"}, (UZ, RU, EN, AR, TR, KK)),
+    InboxSpec("instagram", "Instagram @javob.demo", {"username": "javob.demo", **DEMO_META},
+              (UZ, RU, TR)),
+    InboxSpec("messenger", "Facebook Messenger", {"page": "Javob Demo", **DEMO_META},
+              (EN, RU, UZ)),
     InboxSpec("x", "X @javobdemo", {"username": "javobdemo"}, (EN,)),
     InboxSpec("sms", "SMS 1240", {"short_code": "1240"}, (UZ, UZ_CYRL, RU)),
     InboxSpec("api", "Mobil ilova (API)", {"webhook_url": API_WEBHOOK_URL}, (UZ, RU, EN)),
