@@ -295,6 +295,7 @@ class EventKind(models.TextChoices):
     CONTACT_MERGED = "contact_merged", _("Contact merged")
     REOPENED = "reopened", _("Reopened")
     HANDOVER = "handover", _("Handed over from the bot")
+    MESSAGE_UNSENT = "message_unsent", _("Message unsent")
 
 
 class Event(models.Model):

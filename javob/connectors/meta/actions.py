@@ -15,11 +15,9 @@ from django.utils import timezone
 
 from javob.conversations import events
 from javob.conversations.actions import store_attachment
-from javob.conversations.models import Direction, Message, SenderType
+from javob.conversations.models import Direction, EventKind, Message, SenderType
 
-# The timeline kind for an unsent message. It belongs in conversations.EventKind
-# ("message_unsent", "Message unsent"); until it is there the row carries the plain value.
-MESSAGE_UNSENT = "message_unsent"
+MESSAGE_UNSENT = EventKind.MESSAGE_UNSENT
 
 
 def _delete_files(files: list[FieldFile]) -> None:
