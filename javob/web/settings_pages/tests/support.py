@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from html.parser import HTMLParser
-from typing import Any
-
-from django.http import HttpResponse
+from typing import Any, Protocol
 
 from javob.accounts.models import ApiToken, Membership, Team, User
 from javob.conversations.models import Event, Inbox, Label
+
+
+class Page(Protocol):
+    content: bytes
 
 
 class _Rows(HTMLParser):
@@ -26,8 +28,10 @@ class _Rows(HTMLParser):
             self.rows.append([])
         elif self.in_body and tag in ("td", "th"):
             self.cell = []
-        elif self.cell is not None and tag in ("form", "span") and (
-            tag == "form" or ("class", "visually-hidden") in attrs
+        elif (
+            self.cell is not None
+            and tag in ("form", "span")
+            and (tag == "form" or ("class", "visually-hidden") in attrs)
         ):
             self.hidden += 1
 
@@ -45,7 +49,7 @@ class _Rows(HTMLParser):
             self.cell.append(data)
 
 
-def table_rows(response: HttpResponse) -> list[list[str]]:
+def table_rows(response: Page) -> list[list[str]]:
     """The text of each cell of each body row of the page's tables (forms and text for
     screen readers left out), whitespace collapsed."""
     parser = _Rows()

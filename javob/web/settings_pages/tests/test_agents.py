@@ -40,8 +40,15 @@ def test_an_admin_changes_role_languages_and_teams(cast: Cast, alice: Client) ->
     assert (bob.role, bob.languages) == ("supervisor", ["en", "ru", "uz-Cyrl"])
     assert list(bob.teams.values_list("name", flat=True)) == ["Support"]
     page = alice.get("/settings/agents/")
-    assert ["bob@example.com", "bob@example.com", "Supervisor", "en, ru, uz-Cyrl", "Support",
-            "Offline", "Edit"] in table_rows(page)  # fmt: skip
+    assert [
+        "bob@example.com",
+        "bob@example.com",
+        "Supervisor",
+        "en, ru, uz-Cyrl",
+        "Support",
+        "Offline",
+        "Edit",
+    ] in table_rows(page)
 
 
 def test_a_bad_language_code_is_shown_next_to_the_languages_field(
@@ -119,15 +126,24 @@ def test_deactivating_an_agent_keeps_the_row_and_locks_them_out(
     response = alice.post(f"/settings/agents/{cast.bob.pk}/deactivate/")
 
     assert response.status_code == 302
-    assert Membership.objects.filter(pk=cast.bob.pk).values_list("is_active", flat=True).get() is False
+    assert (
+        Membership.objects.filter(pk=cast.bob.pk).values_list("is_active", flat=True).get() is False
+    )
     assert membership_for_token(secret) is None
     assert bob.get("/settings/agents/").status_code == 404  # no active workspace any more
     assert [r.getMessage() for r in caplog.records if r.name == "javob.audit"] == [
         f"agent.deactivated workspace={cast.a.pk} actor={cast.alice.pk} membership={cast.bob.pk}"
     ]
     rows = table_rows(alice.get("/settings/agents/"))
-    assert rows[-1] == ["bob@example.com Deactivated", "bob@example.com", "Agent", "en", "Sales",
-                        "Offline", "Edit"]  # fmt: skip
+    assert rows[-1] == [
+        "bob@example.com Deactivated",
+        "bob@example.com",
+        "Agent",
+        "en",
+        "Sales",
+        "Offline",
+        "Edit",
+    ]
 
     alice.post(f"/settings/agents/{cast.bob.pk}/reactivate/")
     assert Membership.objects.get(pk=cast.bob.pk).is_active is True

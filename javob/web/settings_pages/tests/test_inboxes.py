@@ -42,15 +42,27 @@ def test_the_inbox_list_shows_webhook_url_and_connection_health(
     response = alice.get("/settings/inboxes/")
 
     assert table_rows(response) == [
-        ["API A", "API", "—", "—", f"http://127.0.0.1:8000/hooks/api/{cast.inbox_a.pk}",
-         "11/23/2026 8:05 a.m.",
-         "JSONDecodeError: Expecting value: line 1 column 1 (char 0) 11/23/2026 8:05 a.m.",
-         "Configure"],
-        ["Shop bot", "API", "—", "uz, ru", f"http://127.0.0.1:8000/hooks/api/{quiet.pk}",
-         "Never",
-         "The inbox has no webhook_url to deliver replies to. 11/23/2026 8:10 a.m.",
-         "Configure"],
-    ]  # fmt: skip
+        [
+            "API A",
+            "API",
+            "—",
+            "—",
+            f"http://127.0.0.1:8000/hooks/api/{cast.inbox_a.pk}",
+            "11/23/2026 8:05 a.m.",
+            "JSONDecodeError: Expecting value: line 1 column 1 (char 0) 11/23/2026 8:05 a.m.",
+            "Configure",
+        ],
+        [
+            "Shop bot",
+            "API",
+            "—",
+            "uz, ru",
+            f"http://127.0.0.1:8000/hooks/api/{quiet.pk}",
+            "Never",
+            "The inbox has no webhook_url to deliver replies to. 11/23/2026 8:10 a.m.",
+            "Configure",
+        ],
+    ]
 
 
 def test_an_admin_adds_an_api_inbox_with_a_generated_secret(cast: Cast, alice: Client) -> None:
@@ -70,8 +82,11 @@ def test_an_admin_adds_an_api_inbox_with_a_generated_secret(cast: Cast, alice: C
     assert response.status_code == 302
     assert response["Location"] == f"/settings/inboxes/{inbox.pk}/"
     assert (inbox.kind, inbox.team_id, inbox.languages, inbox.reopen_grace_hours) == (
-        "api", cast.support.pk, ["uz", "ru"], 48
-    )  # fmt: skip
+        "api",
+        cast.support.pk,
+        ["uz", "ru"],
+        48,
+    )
     assert inbox.settings == {"webhook_url": "https://app.example.com/javob"}
     assert len(inbox.secrets["webhook_secret"]) == 43
 
@@ -114,8 +129,11 @@ def test_an_admin_configures_an_inbox_and_keeps_the_secret_when_left_empty(
     assert response.status_code == 302
     inbox = Inbox.objects.get(pk=cast.inbox_a.pk)
     assert (inbox.name, inbox.team_id, inbox.languages, inbox.reopen_grace_hours) == (
-        "API main", cast.sales.pk, ["en"], 0
-    )  # fmt: skip
+        "API main",
+        cast.sales.pk,
+        ["en"],
+        0,
+    )
     assert inbox.settings == {"webhook_url": "https://hooks.example.com/main"}
     assert inbox.secrets == {"webhook_secret": secret_before}
 
@@ -153,8 +171,7 @@ def test_the_webhook_secret_is_shown_on_request_and_the_reveal_is_logged(
     assert revealed(response) == cast.inbox_a.secrets["webhook_secret"]
     assert response["Cache-Control"].startswith("max-age=0")
     assert [r.getMessage() for r in caplog.records if r.name == "javob.audit"] == [
-        f"inbox.secret_revealed workspace={cast.a.pk} actor={cast.alice.pk} "
-        f"inbox={cast.inbox_a.pk}"
+        f"inbox.secret_revealed workspace={cast.a.pk} actor={cast.alice.pk} inbox={cast.inbox_a.pk}"
     ]
 
 
@@ -175,7 +192,10 @@ def test_rotating_the_secret_refuses_webhooks_signed_with_the_old_one(
             f"/hooks/api/{cast.inbox_a.pk}",
             body,
             content_type="application/json",
-            headers={"X-Javob-Timestamp": timestamp, "X-Javob-Signature": sign(secret, timestamp, body)},
+            headers={
+                "X-Javob-Timestamp": timestamp,
+                "X-Javob-Signature": sign(secret, timestamp, body),
+            },
         )
         assert answer.status_code == status
 

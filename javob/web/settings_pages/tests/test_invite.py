@@ -33,15 +33,19 @@ def test_an_invited_agent_sets_a_password_through_the_emailed_link_once(
     assert response.status_code == 302
     member = Membership.objects.select_related("user").get(user__email="dave@example.com")
     assert (member.workspace_id, member.role, member.display_name, member.languages) == (
-        cast.a.pk, "agent", "Dave", ["uz", "ru"]
-    )  # fmt: skip
+        cast.a.pk,
+        "agent",
+        "Dave",
+        ["uz", "ru"],
+    )
     assert list(member.teams.values_list("name", flat=True)) == ["Support"]
     assert member.user.has_usable_password() is False
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert (message.to, message.subject) == (
-        ["dave@example.com"], "You are invited to Workspace A on Javob"
-    )  # fmt: skip
+        ["dave@example.com"],
+        "You are invited to Workspace A on Javob",
+    )
     path = link_in(message)
     assert path.startswith("/settings/invite/")
     assert "it works once and expires in 7 days" in str(message.body)
@@ -50,7 +54,9 @@ def test_an_invited_agent_sets_a_password_through_the_emailed_link_once(
     form_page = visitor.get(path)
     assert form_page.status_code == 200
     assert "dave@example.com" in form_page.content.decode()
-    done = visitor.post(path, {"new_password1": "plum-kettle-93", "new_password2": "plum-kettle-93"})
+    done = visitor.post(
+        path, {"new_password1": "plum-kettle-93", "new_password2": "plum-kettle-93"}
+    )
     assert done.status_code == 302
     assert done["Location"] == "/accounts/login/"
     assert User.objects.get(email="dave@example.com").check_password("plum-kettle-93")
@@ -78,7 +84,9 @@ def test_an_expired_invitation_is_refused(
     assert User.objects.get(email="dave@example.com").password == password_before
 
 
-def test_a_tampered_link_is_refused(cast: Cast, alice: Client, on_commit: Callable[..., Any]) -> None:
+def test_a_tampered_link_is_refused(
+    cast: Cast, alice: Client, on_commit: Callable[..., Any]
+) -> None:
     invite(alice, on_commit)
     path = link_in(mail.outbox[0])
 

@@ -8,13 +8,17 @@ from javob.web.settings_pages.tests.support import snapshot, table_rows
 
 
 def labels(cast: Cast) -> list[tuple[str, str]]:
-    return list(Label.objects.filter(workspace=cast.a).order_by("name").values_list("name", "color"))
+    return list(
+        Label.objects.filter(workspace=cast.a).order_by("name").values_list("name", "color")
+    )
 
 
 def test_an_admin_creates_renames_and_recolours_a_label(cast: Cast, alice: Client) -> None:
     created = alice.post("/settings/labels/", {"name": "VIP", "color": "#B91C1C"})
     label = Label.objects.get(workspace=cast.a, name="VIP")
-    edited = alice.post(f"/settings/labels/{label.pk}/", {"name": "Key account", "color": "#1d4ed8"})
+    edited = alice.post(
+        f"/settings/labels/{label.pk}/", {"name": "Key account", "color": "#1d4ed8"}
+    )
 
     assert (created.status_code, edited.status_code) == (302, 302)
     assert labels(cast) == [("Key account", "#1d4ed8")]
@@ -46,5 +50,7 @@ def test_deleting_a_label_removes_it_from_conversations_with_a_timeline_event(
     assert labels(cast) == [("refund", "#64748b")]
     last = Event.objects.filter(conversation_id=conversation_id).latest("id")
     assert (last.kind, last.actor_id, last.data) == (
-        EventKind.LABELS, cast.alice.pk, {"added": [], "removed": ["VIP"]}
-    )  # fmt: skip
+        EventKind.LABELS,
+        cast.alice.pk,
+        {"added": [], "removed": ["VIP"]},
+    )

@@ -2,8 +2,8 @@ from django.test import Client
 
 from conftest import Cast
 from javob.accounts.models import Team
-from javob.conversations.tests.factories import inbound
 from javob.conversations.actions import check_assign, receive_message
+from javob.conversations.tests.factories import inbound
 from javob.web.settings_pages.tests.support import snapshot, table_rows
 
 
@@ -46,9 +46,8 @@ def test_an_admin_renames_a_team_and_changes_its_members(cast: Cast, alice: Clie
     )
 
     assert response.status_code == 302
-    assert list(Team.objects.filter(workspace=cast.a).values_list("name", flat=True).order_by("name")) == [
-        "Sales EMEA", "Support"
-    ]  # fmt: skip
+    names = Team.objects.filter(workspace=cast.a).order_by("name").values_list("name", flat=True)
+    assert list(names) == ["Sales EMEA", "Support"]
     assert members("Sales EMEA") == ["alice@example.com"]
 
 

@@ -17,19 +17,31 @@ def test_a_new_token_is_shown_once_then_only_its_prefix(cast: Cast, alice: Clien
 
     assert response.status_code == 200
     html = response.content.decode()
-    shown = re.search(r'id="new-token" class="settings-secret-value" type="text" readonly value="([^"]+)"', html)
+    shown = re.search(
+        r'id="new-token" class="settings-secret-value" type="text" readonly value="([^"]+)"', html
+    )
     assert shown is not None
     secret = shown.group(1)
     token = ApiToken.objects.get(workspace=cast.a)
-    assert (token.name, token.membership_id, token.prefix) == ("CRM sync", cast.alice.pk, secret[:10])
+    assert (token.name, token.membership_id, token.prefix) == (
+        "CRM sync",
+        cast.alice.pk,
+        secret[:10],
+    )
     assert membership_for_token(secret) == cast.alice  # which marks it used
     assert response["Cache-Control"].startswith("max-age=0")
 
     later = alice.get("/settings/tokens/")
     assert secret not in later.content.decode()
     assert table_rows(later) == [
-        ["CRM sync", f"{secret[:10]}…", "alice@example.com", "11/23/2026 9:30 a.m.",
-         "11/23/2026 9:30 a.m.", ""]  # fmt: skip
+        [
+            "CRM sync",
+            f"{secret[:10]}…",
+            "alice@example.com",
+            "11/23/2026 9:30 a.m.",
+            "11/23/2026 9:30 a.m.",
+            "",
+        ]
     ]
 
 

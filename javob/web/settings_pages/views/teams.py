@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -37,7 +37,9 @@ def team_list(request: HttpRequest) -> HttpResponse:
     rows = (
         teams(me.workspace_id)
         .annotate(conversation_count=Count("conversations"))
-        .prefetch_related("members__user")
+        .prefetch_related(
+            Prefetch("members", queryset=Membership.objects.select_related("user").order_by("id"))
+        )
     )
     return page(request, "teams.html", "teams", {"teams": rows, "form": form})
 
