@@ -27,18 +27,20 @@ def send_invitation(membership_id: int) -> str:
     if member is None:
         return "skipped"
     user = member.user
-    if user.has_usable_password():
-        link = settings.JAVOB_PUBLIC_URL + settings.LOGIN_URL
-    else:
+    new_user = not user.has_usable_password()
+    if new_user:
         path = reverse("settings:invite-accept", args=[make_token(user)])
-        link = settings.JAVOB_PUBLIC_URL + path
+    else:
+        path = str(settings.LOGIN_URL)
     context = {
         "workspace": member.workspace.name,
-        "link": link,
-        "new_user": not user.has_usable_password(),
+        "link": settings.JAVOB_PUBLIC_URL + path,
+        "new_user": new_user,
         "days": MAX_AGE.days,
     }
-    with translation.override(user.locale or member.workspace.default_locale):
+    # A new person has not chosen a language yet: write in the workspace's.
+    language = member.workspace.default_locale if new_user else user.locale
+    with translation.override(language or "en"):
         subject = render_to_string("accounts/invitation_subject.txt", context).strip()
         body = render_to_string("accounts/invitation_email.txt", context)
     EmailMessage(subject, body, to=[user.email]).send()
