@@ -12,7 +12,9 @@ from django.conf import settings
 from django.test import Client
 
 from conftest import Cast, require_service
+from javob.accounts.actions import do_create_token
 from javob.accounts.models import Membership
+from javob.conversations.settings_actions import check_create_label
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -101,4 +103,33 @@ def test_errors_are_announced_next_to_their_field(
     errors = [page.locator(f"#{ident}").inner_text() for ident in described.split()]
     assert "This field is required." in errors
     page.screenshot(path=str(screenshots_dir() / "settings-labels-error-phone-en.png"))
+    context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "uz", "ru"])
+def test_screenshots_of_the_settings_pages(
+    cast: Cast, live_server: Any, browser: Any, language: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Saves settings-<page>-<language>.png under $JAVOB_DATA_DIR/screenshots for the docs."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    check_create_label(cast.alice, "VIP", "#b91c1c")
+    do_create_token(cast.alice, "CRM sync")
+    client = Client()
+    client.force_login(cast.alice.user)
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    context.add_cookies(
+        [
+            {"name": name, "value": value, "url": live_server.url}
+            for name, value in (
+                (settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value),
+                (settings.LANGUAGE_COOKIE_NAME, language),
+            )
+        ]
+    )
+    page = context.new_page()
+
+    for name in ("agents", "teams", "inboxes", "labels", "tokens"):
+        page.goto(f"{live_server.url}/settings/{name}/")
+        assert page.locator("html").get_attribute("lang") == language
+        page.screenshot(path=str(screenshots_dir() / f"settings-{name}-{language}.png"))
     context.close()
