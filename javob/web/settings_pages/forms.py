@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from javob.accounts.models import Membership, Role, Team
 from javob.connectors.base import Connector
 from javob.core.errors import ActionError
+from javob.core.validation import check_language_codes
 
 LANGUAGES_HELP = _("Language codes separated by commas, for example: uz, ru, en")
 # Labels of the connector settings we know; others show their key.
@@ -52,6 +53,13 @@ class LanguagesField(forms.CharField):
 
     def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
         return split_languages(str(super().to_python(value) or ""))
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        try:
+            check_language_codes(value)
+        except ActionError as exc:
+            raise forms.ValidationError(exc.message) from exc
 
 
 def role_choices(actor: Membership) -> list[tuple[str, str]]:
@@ -164,6 +172,7 @@ class InboxForm(forms.Form):
             label=_("Team"),
             empty_label=_("No team (every agent)"),
         )
+        self.order_fields(["name", "team"])
         self.setting_names: list[str] = []
         self.secret_names: list[str] = []
         if connector is not None:
@@ -175,7 +184,8 @@ class InboxForm(forms.Form):
             if key in connector.secret_settings:
                 continue
             self.setting_names.append(key)
-            self.fields[key] = forms.CharField(
+            kind = forms.URLField if key.endswith("_url") else forms.CharField
+            self.fields[key] = kind(
                 label=SETTING_LABELS.get(key, key),
                 required=key in connector.required_settings,
                 max_length=2000,

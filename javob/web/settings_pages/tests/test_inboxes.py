@@ -207,3 +207,15 @@ def test_an_admin_deactivates_and_reactivates_an_inbox(cast: Cast, alice: Client
 
     alice.post(f"/settings/inboxes/{cast.inbox_a.pk}/active/", {"active": "1"})
     assert Inbox.objects.get(pk=cast.inbox_a.pk).is_active is True
+
+
+def test_a_webhook_url_must_be_a_url(cast: Cast, alice: Client) -> None:
+    before = snapshot()
+
+    response = alice.post(
+        f"/settings/inboxes/{cast.inbox_a.pk}/",
+        {"name": "API A", "reopen_grace_hours": "168", "webhook_url": "not a url"},
+    )
+
+    assert response.context["form"].errors == {"webhook_url": ["Enter a valid URL."]}
+    assert snapshot() == before
