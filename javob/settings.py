@@ -61,7 +61,7 @@ JAVOB_PUBLIC_URL = os.environ.get("JAVOB_PUBLIC_URL", "http://127.0.0.1:8000").r
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "javob.web.settings_pages.admin_site.SuperuserAdminConfig",  # /admin/: superusers only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

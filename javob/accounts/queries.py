@@ -56,3 +56,22 @@ def access_team(actor: Membership, team_id: int, field: str = "team_id") -> Team
 
 def team_ids(member: Membership) -> list[int]:
     return list(member.teams.values_list("id", flat=True))
+
+
+def all_agents(workspace_id: int) -> QuerySet[Membership]:
+    """Every agent of the workspace, deactivated ones too, with their teams: the admin list."""
+    return (
+        Membership.objects.filter(workspace_id=workspace_id)
+        .select_related("user")
+        .prefetch_related("teams")
+        .order_by("-is_active", "id")
+    )
+
+
+def live_tokens(workspace_id: int) -> QuerySet[ApiToken]:
+    """The workspace's API tokens that are not revoked, newest first, with their owners."""
+    return (
+        ApiToken.objects.filter(workspace_id=workspace_id, revoked_at__isnull=True)
+        .select_related("membership__user")
+        .order_by("-created_at", "-id")
+    )

@@ -54,6 +54,8 @@ class Connector:
     # encrypted, never shown back). A required secret is named in both.
     required_settings: ClassVar[tuple[str, ...]] = ()
     secret_settings: ClassVar[tuple[str, ...]] = ()
+    # Options an inbox may be given (shown in the settings pages next to the required ones).
+    optional_settings: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, inbox: Inbox) -> None:
         self.inbox = inbox

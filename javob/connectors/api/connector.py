@@ -90,6 +90,7 @@ def to_inbound(inbox_id: int, body: InboundBody) -> InboundMessage:
 class ApiConnector(Connector):
     kind = "api"
     secret_settings = ("webhook_secret",)
+    optional_settings = ("webhook_url",)
 
     def setup(self) -> None:
         chosen = str(self.inbox.secrets.get("webhook_secret", ""))
