@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "javob.connectors",
     "javob.realtime",
     "javob.intelligence",
+    "javob.sla",
     "javob.web",
 ]
 if REDIS_URL:

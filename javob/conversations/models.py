@@ -273,6 +273,11 @@ class EventKind(models.TextChoices):
     SPLIT = "split", _("Split")
     CONTACT_MERGED = "contact_merged", _("Contact merged")
     REOPENED = "reopened", _("Reopened")
+    SLA_ACTIVATED = "sla_activated", _("SLA target started")
+    SLA_PAUSED = "sla_paused", _("SLA target paused")
+    SLA_FULFILLED = "sla_fulfilled", _("SLA target met")
+    SLA_BREACHED = "sla_breached", _("SLA target breached")
+    SLA_WARNING = "sla_warning", _("SLA target due soon")
 
 
 class Event(models.Model):

@@ -16,7 +16,10 @@ from importlib import import_module
 
 logger = logging.getLogger(__name__)
 
-AFTER_RECEIVE: tuple[str, ...] = ()
+AFTER_RECEIVE: tuple[str, ...] = (
+    "javob.sla.steps.after_receive",
+    "javob.sla.autoack.auto_acknowledge",
+)
 
 
 @cache

@@ -40,7 +40,18 @@ def reprocess_pending_payloads() -> int:
     return len(ids)
 
 
-SWEEPS: list[Callable[[], int]] = [wake_snoozed, resend_due_messages, reprocess_pending_payloads]
+def sweep_sla() -> int:
+    from javob.sla.sweep import sweep_sla as sweep
+
+    return sweep()
+
+
+SWEEPS: list[Callable[[], int]] = [
+    wake_snoozed,
+    resend_due_messages,
+    reprocess_pending_payloads,
+    sweep_sla,
+]
 
 
 def run_once() -> dict[str, int]:
