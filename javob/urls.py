@@ -9,5 +9,6 @@ urlpatterns = [
     path("hooks/<slug:kind>/<int:inbox_id>", hook, name="hook"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("settings/sla/", include("javob.sla.urls")),
     path("", include("javob.web.urls")),
 ]

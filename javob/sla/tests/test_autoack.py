@@ -51,7 +51,9 @@ def test_friday_evening_acknowledgement_names_monday_in_tashkent_time(
     )
     assert ack.metadata == {"automated": True, "auto_reply": "acknowledgement"}
     # The acknowledgement is not an agent's reply: the first-reply target still runs.
-    assert SlaTimer.objects.get(conversation=conversation, metric="first_reply").fulfilled_at is None
+    assert (
+        SlaTimer.objects.get(conversation=conversation, metric="first_reply").fulfilled_at is None
+    )
 
 
 def test_evening_acknowledgement_says_tomorrow(cast: Cast, on_commit: OnCommit) -> None:

@@ -93,7 +93,9 @@ def test_agents_and_other_workspaces_cannot_change_calendars(cast: Cast) -> None
     with pytest.raises(NotFound):
         check_link_calendar(cast.alice, calendar.pk, inbox_id=cast.inbox_b.pk)
     with pytest.raises(PermissionDenied):
-        check_save_policy(cast.bob, None, PolicyInput(name="P", targets={"first_reply": {"none": 5}}))
+        check_save_policy(
+            cast.bob, None, PolicyInput(name="P", targets={"first_reply": {"none": 5}})
+        )
 
     assert list(Calendar.objects.values_list("name", flat=True)) == ["Tashkent office"]
     assert CalendarLink.objects.count() == 1
