@@ -22,6 +22,9 @@ logger = logging.getLogger(__name__)
 AFTER_EVENT: dict[str, tuple[str, ...]] = {
     "message_out": ("javob.sla.steps.on_event",),
     "status": ("javob.sla.steps.on_event",),
+    "priority": ("javob.sla.steps.on_event",),
+    "team": ("javob.sla.steps.on_event",),
+    "labels": ("javob.sla.steps.on_event",),
 }
 
 

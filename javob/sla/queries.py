@@ -163,6 +163,7 @@ class SlaState:
     policy_id: int | None
     policy_name: str
     business_hours: bool
+    calendar_name: str  # with policy_name: why these due times
     timers: tuple[TimerState, ...]
 
 
@@ -170,7 +171,7 @@ def sla_state(conversation_ids: Iterable[int]) -> dict[int, SlaState]:
     """SLA state per conversation id (conversations without timers are left out)."""
     rows: dict[int, list[SlaTimer]] = {}
     query = SlaTimer.objects.filter(conversation_id__in=list(conversation_ids))
-    for timer in query.select_related("policy").order_by("conversation_id", "id"):
+    for timer in query.select_related("policy", "calendar").order_by("conversation_id", "id"):
         rows.setdefault(timer.conversation_id, []).append(timer)
     return {pk: _state(pk, timers) for pk, timers in rows.items()}
 
@@ -188,6 +189,7 @@ def _state(conversation_id: int, timers: list[SlaTimer]) -> SlaState:
         policy_id=latest.policy_id,
         policy_name=latest.policy.name if latest.policy else "",
         business_hours=latest.business_hours,
+        calendar_name=latest.calendar.name if latest.calendar and latest.business_hours else "",
         timers=tuple(
             TimerState(t.metric, t.due_at, t.paused_at is not None, t.fulfilled_at, t.breached_at)
             for t in timers

@@ -1,9 +1,10 @@
 """Entry points: the after-receive pipeline step and the reactions to replies and status.
 
 - `after_receive(message_id)` is listed in `conversations.pipeline.AFTER_RECEIVE`;
-- `on_agent_reply(message_id)` and `on_status_change(conversation_id)` are called by
-  `on_event`, which `conversations.hooks.AFTER_EVENT` runs for every "message_out" and
-  "status" timeline row, inside the transaction that wrote it.
+- `on_agent_reply(message_id)`, `on_status_change(conversation_id)` and
+  `on_conversation_change(conversation_id, reason)` are called by `on_event`, which
+  `conversations.hooks.AFTER_EVENT` runs for every "message_out", "status", "priority",
+  "team" and "labels" timeline row, inside the transaction that wrote it.
 
 All are idempotent and tolerate running late or out of order: a customer message handled
 after the agent already answered it starts its target and meets it at the reply's time.
@@ -12,6 +13,7 @@ after the agent already answered it starts its target and meets it at the reply'
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
 from javob.conversations.models import (
     Conversation,
@@ -97,9 +99,23 @@ def on_status_change(conversation_id: int) -> None:
     timers.on_status(conversation, str(change.data.get("from", "")), change.created_at)
 
 
+def on_conversation_change(conversation_id: int, reason: str) -> None:
+    """Priority, team or labels changed: the matching policy's targets apply to unmet ones."""
+    conversation = (
+        Conversation.objects.select_related("inbox", "contact").filter(pk=conversation_id).first()
+    )
+    if conversation is not None and conversation.is_active:
+        timers.retarget(conversation, timezone.now(), reason)
+
+
+RETARGETING = (EventKind.PRIORITY, EventKind.TEAM, EventKind.LABELS)
+
+
 def on_event(event: Event) -> None:
     """The hook `conversations.hooks` calls for the timeline kinds SLA cares about."""
     if event.kind == EventKind.MESSAGE_OUT and event.message_id is not None:
         on_agent_reply(event.message_id)
     elif event.kind == EventKind.STATUS:
         on_status_change(event.conversation_id)
+    elif event.kind in RETARGETING:
+        on_conversation_change(event.conversation_id, str(event.kind))

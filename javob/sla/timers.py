@@ -215,3 +215,52 @@ def _reopen(conversation: Conversation, at: dt.datetime) -> None:
         )
         if timer is not None and timer.breached_at is None and timer.fulfilled_at is not None:
             resume(conversation, at, [timer])
+
+
+def retarget(conversation: Conversation, at: dt.datetime, reason: str) -> int:
+    """Apply the policy that matches now (priority, team or labels changed) to unmet targets.
+
+    The time a target has already used is kept; the new target sets what is left, counted in
+    the calendar that applies now. A target shortened below the time used is due at once. A
+    metric the new policy has no target for keeps its old one.
+    """
+    policy = policy_for(conversation)
+    if policy is None:
+        return 0
+    calendar = calendar_for(conversation) if policy.business_hours else None
+    business = policy.business_hours and calendar is not None
+    calendars = Calendars()
+    changed = 0
+    for timer in _locked(conversation):
+        minutes = target_minutes(policy, timer.metric, conversation.priority)
+        if timer.breached_at is not None or minutes is None:
+            continue
+        same = (timer.policy_id, timer.target_minutes, timer.calendar_id, timer.business_hours)
+        if same == (policy.pk, minutes, calendar.pk if calendar else None, business):
+            continue
+        used = timer.target_minutes * 60 - _remaining(timer, at, calendars)
+        left = max(minutes * 60 - used, 0.0)
+        timer.policy, timer.target_minutes = policy, minutes
+        timer.calendar, timer.business_hours = calendar, business
+        if timer.due_at is None:  # paused: only what is left changes
+            timer.remaining_seconds = left
+        else:
+            timer.due_at = _add(calendars.of(calendar, business), at, left)
+            timer.warn_at = None if timer.warned_at else _warn_at(timer.due_at, at, policy)
+        timer.save(
+            update_fields=[
+                "policy",
+                "target_minutes",
+                "calendar",
+                "business_hours",
+                "remaining_seconds",
+                "due_at",
+                "warn_at",
+            ]
+        )
+        data = {"metric": timer.metric, "policy": policy.name, "changed": reason}
+        if timer.due_at is not None:
+            data["due_at"] = timer.due_at.isoformat()
+        record(conversation, EventKind.SLA_ACTIVATED, data, at)
+        changed += 1
+    return changed

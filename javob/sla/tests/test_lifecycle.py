@@ -10,6 +10,7 @@ from conftest import Cast
 from javob.conversations.actions import (
     check_change_status,
     check_send_reply,
+    check_set_priority,
     do_send_reply,
     receive_message,
 )
@@ -253,3 +254,25 @@ def test_each_agent_reply_restarts_the_periodic_update_target(
         ("sla_fulfilled", "periodic_update", "Mon 09:50"),
         ("sla_activated", "periodic_update", "Mon 09:50"),
     ]
+
+
+def test_raising_the_priority_shortens_the_running_target(cast: Cast, on_commit: OnCommit) -> None:
+    tashkent_office(cast)
+    standard_policy(cast)
+    with time_machine.travel(local(2026, 11, 23, 9, 0), tick=False) as clock:
+        conversation = customer_writes(cast, on_commit).conversation
+        clock.move_to(local(2026, 11, 23, 9, 10))
+        check_set_priority(cast.alice, conversation.pk, "urgent")
+
+    first = SlaTimer.objects.get(conversation=conversation, metric="first_reply")
+    assert (first.target_minutes, first.due_at) == (30, local(2026, 11, 23, 9, 30))
+    resolution = SlaTimer.objects.get(conversation=conversation, metric="resolution")
+    assert (resolution.target_minutes, resolution.due_at) == (480, local(2026, 11, 23, 17, 0))
+    change = Event.objects.filter(conversation=conversation, kind="sla_activated").last()
+    assert change is not None
+    assert change.data == {
+        "metric": "first_reply",
+        "policy": "Standard",
+        "changed": "priority",
+        "due_at": "2026-11-23T04:30:00+00:00",
+    }
