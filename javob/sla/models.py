@@ -131,13 +131,24 @@ class SlaTimer(models.Model):
     Done: fulfilled_at or breached_at set (a breach is dated at the due time).
     """
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    # Every index slows the sweeper's UPDATE (breached_at is in the partial indexes, so no
+    # HOT update): the unique (conversation, metric) serves lookups by conversation, and the
+    # other foreign keys are only followed when a policy or calendar is deleted.
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     metric = models.CharField(max_length=32, choices=Metric.choices)
-    policy = models.ForeignKey(SlaPolicy, null=True, on_delete=models.SET_NULL, related_name="+")
+    policy = models.ForeignKey(
+        SlaPolicy, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     target_minutes = models.PositiveIntegerField()
     business_hours = models.BooleanField(default=False)
-    calendar = models.ForeignKey(Calendar, null=True, on_delete=models.SET_NULL, related_name="+")
+    calendar = models.ForeignKey(
+        Calendar, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     started_at = models.DateTimeField()
     due_at = models.DateTimeField(null=True)
     warn_at = models.DateTimeField(null=True)

@@ -276,3 +276,16 @@ def test_raising_the_priority_shortens_the_running_target(cast: Cast, on_commit:
         "changed": "priority",
         "due_at": "2026-11-23T04:30:00+00:00",
     }
+
+
+def test_the_scheduler_runs_the_sla_sweep(cast: Cast, on_commit: OnCommit) -> None:
+    from javob.core.scheduler import run_once
+
+    tashkent_office(cast)
+    standard_policy(cast)
+    with time_machine.travel(local(2026, 11, 23, 9, 0), tick=False) as clock:
+        customer_writes(cast, on_commit)
+        clock.move_to(local(2026, 11, 23, 10, 40))
+
+        assert run_once()["sweep_sla"] == 1  # the first-reply warning (due 11:00)
+        assert run_once()["sweep_sla"] == 0
