@@ -151,6 +151,24 @@ def run_case(due: float, warn: float, runs: int) -> tuple[list[float], dict[str,
     return times, counts
 
 
+def floor() -> float:
+    """The cost of writing one timeline row per first-reply timer and nothing else."""
+    from django.db import connection, transaction
+
+    reset(0.0, 0.0)
+    data = "jsonb_build_object('m', metric)" if connection.vendor == "postgresql" else "'{}'"
+    with transaction.atomic(), connection.cursor() as cursor:
+        started = time.perf_counter()
+        cursor.execute(
+            "INSERT INTO conversations_event (workspace_id, conversation_id, kind, actor_type, "  # noqa: S608
+            f"data, created_at) SELECT workspace_id, conversation_id, 'x', 'system', {data}, due_at "
+            "FROM sla_slatimer WHERE metric = 'first_reply'"
+        )
+        elapsed = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return elapsed
+
+
 def profile(count: int) -> None:
     import cProfile
     import pstats
@@ -199,6 +217,11 @@ def main() -> None:
                 )
             )
         print_table(["case", "breaches", "warnings", "median ms", "worst ms"], rows)
+        print()
+        print(f"Floor on this machine now: {floor() * 1000:.0f} ms to write the same number of")
+        print(
+            "timeline rows alone (INSERT ... SELECT of one row per first-reply timer, rolled back)."
+        )
     finally:
         database.cleanup()
 

@@ -140,7 +140,7 @@ def auto_acknowledge(message_id: int) -> Message | None:
 
 def _send(message: Message, settings: AutoAck) -> Message | None:
     conversation = (
-        Conversation.objects.select_for_update()
+        Conversation.objects.select_for_update(of=("self",))
         .select_related("inbox__workspace", "contact")
         .get(pk=message.conversation_id)
     )

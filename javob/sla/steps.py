@@ -54,7 +54,7 @@ def after_receive(message_id: int) -> None:
         return
     with transaction.atomic():
         conversation = (
-            Conversation.objects.select_for_update()
+            Conversation.objects.select_for_update(of=("self",))
             .select_related("inbox", "contact")
             .get(pk=message.conversation_id)
         )

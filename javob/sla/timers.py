@@ -87,7 +87,7 @@ def start(
 
 
 def _locked(conversation: Conversation, metrics: Iterable[str] | None = None) -> list[SlaTimer]:
-    query = SlaTimer.objects.select_for_update().filter(
+    query = SlaTimer.objects.select_for_update(of=("self",)).filter(
         conversation_id=conversation.pk, fulfilled_at__isnull=True
     )
     if metrics is not None:
@@ -208,7 +208,7 @@ def on_status(conversation: Conversation, previous: str, at: dt.datetime) -> Non
 def _reopen(conversation: Conversation, at: dt.datetime) -> None:
     with transaction.atomic():
         timer = (
-            SlaTimer.objects.select_for_update()
+            SlaTimer.objects.select_for_update(of=("self",))
             .select_related("calendar", "policy")
             .filter(conversation_id=conversation.pk, metric=Metric.RESOLUTION)
             .first()
