@@ -161,8 +161,8 @@ def floor() -> float:
         started = time.perf_counter()
         cursor.execute(
             "INSERT INTO conversations_event (workspace_id, conversation_id, kind, actor_type, "  # noqa: S608
-            f"data, created_at) SELECT workspace_id, conversation_id, 'x', 'system', {data}, due_at "
-            "FROM sla_slatimer WHERE metric = 'first_reply'"
+            f"data, created_at) SELECT workspace_id, conversation_id, 'x', 'system', {data}, "
+            "due_at FROM sla_slatimer WHERE metric = 'first_reply'"
         )
         elapsed = time.perf_counter() - started
         transaction.set_rollback(True)
