@@ -14,7 +14,7 @@ from javob.accounts.models import Membership
 from javob.conversations.models import Conversation
 from javob.core.errors import NotFound
 from javob.sla import hours
-from javob.sla.models import AgentShift, Calendar, CalendarLink, SlaPolicy, SlaTimer
+from javob.sla.models import AgentShift, Calendar, CalendarLink, Metric, SlaPolicy, SlaTimer
 
 
 def parse_clock(text: str) -> int:
@@ -165,6 +165,10 @@ class SlaState:
     business_hours: bool
     calendar_name: str  # with policy_name: why these due times
     timers: tuple[TimerState, ...]
+
+    @property
+    def next_metric_label(self) -> str:
+        return str(Metric(self.next_metric).label) if self.next_metric else ""
 
 
 def sla_state(conversation_ids: Iterable[int]) -> dict[int, SlaState]:

@@ -289,3 +289,22 @@ def test_the_scheduler_runs_the_sla_sweep(cast: Cast, on_commit: OnCommit) -> No
 
         assert run_once()["sweep_sla"] == 1  # the first-reply warning (due 11:00)
         assert run_once()["sweep_sla"] == 0
+
+
+def test_the_conversation_shows_its_sla_state_and_why(cast: Cast, on_commit: OnCommit) -> None:
+    from django.template.loader import render_to_string
+    from django.utils import timezone, translation
+
+    tashkent_office(cast)
+    standard_policy(cast)
+    with time_machine.travel(local(2026, 11, 23, 9, 0), tick=False):
+        conversation = customer_writes(cast, on_commit).conversation
+        state = sla_state([conversation.pk])[conversation.pk]
+        with translation.override("en"), timezone.override("Asia/Tashkent"):
+            html = render_to_string("sla/conversation_state.html", {"sla": state})
+
+    text = " ".join(html.replace("\xa0", " ").split())
+    assert "First reply due Nov. 23, 2026, 11 a.m. (<time" in text
+    assert ">in 2 hours</time>" in text
+    assert "Policy: Standard · business hours of Tashkent office" in text
+    assert "breached" not in text
