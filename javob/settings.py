@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "javob.realtime",
     "javob.intelligence",
     "javob.connectors.webchat",
+    "javob.sla",
     "javob.web",
 ]
 if REDIS_URL:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("widget/", include("javob.connectors.webchat.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("settings/sla/", include("javob.sla.urls")),
     path("settings/", include("javob.web.settings_pages.urls")),
     path("", include("javob.web.urls")),
 ]

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from javob.accounts.models import Membership
+from javob.conversations import hooks
 from javob.conversations.models import Conversation, Event, Message, SenderType
 from javob.conversations.queries import viewer_ids
 from javob.realtime.publish import publish
@@ -23,7 +24,7 @@ def append(
     data: dict[str, Any] | None = None,
     at: dt.datetime | None = None,
 ) -> Event:
-    return Event.objects.create(
+    event = Event.objects.create(
         workspace_id=conversation.workspace_id,
         conversation=conversation,
         kind=kind,
@@ -33,6 +34,8 @@ def append(
         data=data or {},
         created_at=at or timezone.now(),
     )
+    hooks.after_event(event)
+    return event
 
 
 def conversation_payload(conversation: Conversation) -> dict[str, Any]:

@@ -296,6 +296,11 @@ class EventKind(models.TextChoices):
     REOPENED = "reopened", _("Reopened")
     HANDOVER = "handover", _("Handed over from the bot")
     MESSAGE_UNSENT = "message_unsent", _("Message unsent")
+    SLA_ACTIVATED = "sla_activated", _("SLA target started")
+    SLA_PAUSED = "sla_paused", _("SLA target paused")
+    SLA_FULFILLED = "sla_fulfilled", _("SLA target met")
+    SLA_BREACHED = "sla_breached", _("SLA target breached")
+    SLA_WARNING = "sla_warning", _("SLA target due soon")
 
 
 class Event(models.Model):

@@ -20,6 +20,8 @@ AFTER_RECEIVE: tuple[str, ...] = (
     "javob.connectors.meta.media.queue_downloads",
     "javob.intelligence.steps.enrich",
     "javob.connectors.webchat.bots.answer_first",
+    "javob.sla.steps.after_receive",
+    "javob.sla.autoack.auto_acknowledge",
 )
 
 

@@ -44,6 +44,10 @@ def email_webchat_followups() -> int:
     from javob.connectors.webchat.followup import email_unseen_replies
 
     return email_unseen_replies()
+def sweep_sla() -> int:
+    from javob.sla.sweep import sweep_sla as sweep
+
+    return sweep()
 
 
 SWEEPS: list[Callable[[], int]] = [
@@ -51,6 +55,7 @@ SWEEPS: list[Callable[[], int]] = [
     resend_due_messages,
     reprocess_pending_payloads,
     email_webchat_followups,
+    sweep_sla,
 ]
 
 
