@@ -44,6 +44,8 @@ def email_webchat_followups() -> int:
     from javob.connectors.webchat.followup import email_unseen_replies
 
     return email_unseen_replies()
+
+
 def sweep_sla() -> int:
     from javob.sla.sweep import sweep_sla as sweep
 

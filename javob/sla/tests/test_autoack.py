@@ -42,7 +42,8 @@ def test_friday_evening_acknowledgement_names_monday_in_tashkent_time(
     standard_policy(cast)
     check_set_auto_ack(cast.alice, cast.inbox_a.pk, enabled=True, default_language="en")
     with time_machine.travel(local(2026, 11, 27, 17, 30), tick=False):
-        conversation = customer_writes(cast, on_commit).conversation
+        text = "Hello, where is my order? It has not arrived yet."
+        conversation = customer_writes(cast, on_commit, text=text).conversation
 
     [ack] = acks(conversation)
     assert ack.text == (
@@ -117,7 +118,8 @@ def test_acknowledgement_language_follows_the_contact(
 ) -> None:
     check_set_auto_ack(cast.alice, cast.inbox_a.pk, enabled=True, default_language="uz")
 
-    message = write(cast, on_commit, contact_locale=contact_locale)
+    # "ok" is too short to tell a language: the contact's locale decides
+    message = write(cast, on_commit, contact_locale=contact_locale, text="ok")
 
     sent = AutoAckSent.objects.get(conversation=message.conversation)
     assert (sent.language, sent.message_id) == (expected, acks(message.conversation)[0].pk)
