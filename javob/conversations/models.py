@@ -273,6 +273,7 @@ class EventKind(models.TextChoices):
     SPLIT = "split", _("Split")
     CONTACT_MERGED = "contact_merged", _("Contact merged")
     REOPENED = "reopened", _("Reopened")
+    MESSAGE_EDITED = "message_edited", _("Message edited by the customer")
 
 
 class Event(models.Model):
