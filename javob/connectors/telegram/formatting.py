@@ -96,7 +96,7 @@ class _ToMarkdown(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "pre" and self.pre:
-            self.out.append("\n```")
+            self.out.append("\n```\n")
             self.pre = False
         elif tag == "code" and self.code:
             self.out.append("`")

@@ -33,7 +33,9 @@ def post_update(
 ) -> Any:
     """POST an update to the inbox's webhook as Telegram does, with the secret token header."""
     body = update if isinstance(update, bytes) else json.dumps(update).encode()
-    headers = {} if secret == "" else {"X-Telegram-Bot-Api-Secret-Token": secret or secret_of(inbox)}
+    headers = (
+        {} if secret == "" else {"X-Telegram-Bot-Api-Secret-Token": secret or secret_of(inbox)}
+    )
     return client.post(
         f"/hooks/telegram/{inbox.pk}", data=body, content_type="application/json", headers=headers
     )

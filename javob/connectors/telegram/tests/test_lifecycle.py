@@ -65,9 +65,7 @@ def test_a_refused_token_raises_and_leaves_no_inbox(cast: Cast, telegram: FakeTe
     unknown = "7000000009:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
     # when an inbox is added with it
     with pytest.raises(ActionError) as raised:
-        do_add_inbox(
-            cast.a, "telegram", "Bot", {"bot_token": unknown, "api_url": telegram.url}, []
-        )
+        do_add_inbox(cast.a, "telegram", "Bot", {"bot_token": unknown, "api_url": telegram.url}, [])
     # then the provider's reason is raised and nothing is left behind
     assert (raised.value.message, raised.value.field) == (
         "Telegram refused the bot token: Unauthorized",
