@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from javob.accounts.models import Membership, Workspace
@@ -13,6 +13,7 @@ from javob.connectors.registry import connector_class, connector_for, has_connec
 from javob.conversations.models import ChannelKind, Inbox
 from javob.conversations.queries import access_inbox
 from javob.core.errors import ActionError, Conflict, PermissionDenied
+from javob.core.tasks import enqueue_on_commit
 from javob.core.validation import check_language_codes
 
 
@@ -152,10 +153,13 @@ def do_remove_inbox(inbox: Inbox) -> str:
 def store_payload(
     inbox: Inbox, provider_id: str | None, body: bytes, headers: dict[str, str]
 ) -> int | None:
-    """Keep a verified webhook body; None when the provider already delivered this one."""
-    if provider_id and InboundPayload.objects.filter(inbox=inbox, provider_id=provider_id).exists():
-        return None
-    from django.db import IntegrityError
+    """Keep a verified webhook body and queue its parsing; None when the provider already
+    delivered this one.
+
+    The unique constraint on (inbox, provider id) decides, so a new delivery costs one insert
+    and no lookup; with the database task queue the task row commits in the same transaction.
+    """
+    from javob.connectors.tasks import process_payload
 
     try:
         with transaction.atomic():
@@ -166,6 +170,7 @@ def store_payload(
                 body=body,
                 headers=headers,
             )
+            enqueue_on_commit(process_payload, payload.pk)
     except IntegrityError:
         return None
     return payload.pk
