@@ -39,7 +39,13 @@ def _require_admin(actor: Membership) -> None:
 
 
 def do_add_inbox(
-    workspace: Workspace, kind: str, name: str, options: dict[str, str], languages: list[str]
+    workspace: Workspace,
+    kind: str,
+    name: str,
+    options: dict[str, str],
+    languages: list[str],
+    *,
+    connect: bool = True,
 ) -> Inbox:
     """Create an inbox and connect it to its provider.
 
@@ -47,6 +53,9 @@ def do_add_inbox(
     and committed first (the provider may call its webhook at once), then the connector's
     `activate()` registers it; when that fails the inbox is deleted again and the provider's
     reason is raised as an ActionError, so no half-connected inbox is left behind.
+
+    `connect=False` stores the inbox without its connector's checks and without calling the
+    provider: for demo data and imports, where there is no provider to reach.
     """
     if kind not in ChannelKind.values:
         raise ActionError(
@@ -59,9 +68,11 @@ def do_add_inbox(
         raise ActionError(_("An inbox needs a name."), field="name")
     check_language_codes(languages)
     secret_names: tuple[str, ...] = ()
+    connected = connect and has_connector(kind)
     if has_connector(kind):
+        secret_names = connector_class(kind).secret_settings
+    if connected:
         connector = connector_class(kind)
-        secret_names = connector.secret_settings
         missing = [key for key in connector.required_settings if not options.get(key)]
         if missing:
             raise ActionError(
@@ -75,11 +86,11 @@ def do_add_inbox(
         settings={k: v for k, v in options.items() if k not in secret_names},
         secrets={k: v for k, v in options.items() if k in secret_names},
     )
-    if has_connector(kind):
+    if connected:
         connector_class(kind)(inbox).setup()
     with transaction.atomic():
         inbox.save()
-    if has_connector(kind):
+    if connected:
         try:
             connector_for(inbox).activate()
         except Exception:
