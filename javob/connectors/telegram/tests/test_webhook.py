@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from conftest import Cast
+from javob.connectors.health import inbox_health
 from javob.connectors.models import InboundPayload
 from javob.connectors.telegram.tasks import fetch_media
 from javob.connectors.telegram.tests.conftest import (
@@ -63,6 +64,7 @@ def test_a_private_text_becomes_a_message_of_a_telegram_contact(
     assert (response.status_code, response.content) == (200, b"ok")
     stored = InboundPayload.objects.get()
     assert (stored.provider_id, stored.error, stored.ignored) == ("5", "", "")
+    assert inbox_health(tg_inbox).last_event_at == stored.received_at
     message = Message.objects.select_related("conversation__contact").get()
     contact = message.conversation.contact
     assert (message.text, message.external_id, message.direction) == (
