@@ -251,6 +251,17 @@ def test_the_senders_own_shared_phone_becomes_an_identity(tg_inbox: Inbox, deliv
     ]
 
 
+def test_a_known_customer_sharing_their_phone_gains_the_identity(
+    tg_inbox: Inbox, deliver: Any
+) -> None:
+    # given Dilnoza wrote before, then shares her own number with the bot's button
+    deliver(tg_inbox, payload("location"))
+    deliver(tg_inbox, payload("contact_own"))
+    contact = Contact.objects.get()
+    assert identities(contact.pk) == [("phone", "+998901234567"), ("telegram", "5012345678")]
+    assert Message.objects.filter(conversation__contact=contact).count() == 2
+
+
 def test_someone_elses_shared_phone_is_not_an_identity(tg_inbox: Inbox, deliver: Any) -> None:
     deliver(tg_inbox, payload("contact_other"))
     message = Message.objects.select_related("conversation").get()
