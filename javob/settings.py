@@ -132,6 +132,10 @@ def database_settings() -> dict[str, Any]:
             "timeout": 30,
         }
         config["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+    elif env_bool("JAVOB_DB_POOL", False):
+        # A psycopg connection pool per process (needs psycopg-pool): a request borrows a
+        # connection instead of opening one, which costs more than the request itself.
+        config["OPTIONS"] = {"pool": {"min_size": 2, "max_size": 8, "timeout": 10}}
     else:
         config["CONN_HEALTH_CHECKS"] = True
     return config

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from javob.accounts.models import Membership, Workspace
+from javob.connectors.health import record_error, record_ok
 from javob.connectors.models import InboundPayload
-from javob.connectors.registry import connector_class, has_connector
+from javob.connectors.registry import connector_class, connector_for, has_connector
 from javob.conversations.models import ChannelKind, Inbox
-from javob.core.errors import ActionError, PermissionDenied
+from javob.conversations.queries import access_inbox
+from javob.core.errors import ActionError, Conflict, PermissionDenied
+from javob.core.tasks import enqueue_on_commit
 from javob.core.validation import check_language_codes
 
 
@@ -30,10 +33,30 @@ def check_add_inbox(
     return do_add_inbox(actor.workspace, kind, name, options, languages or [])
 
 
+def _require_admin(actor: Membership) -> None:
+    if not actor.is_admin:
+        raise PermissionDenied(_("Only owners and admins can change inboxes."))
+
+
 def do_add_inbox(
-    workspace: Workspace, kind: str, name: str, options: dict[str, str], languages: list[str]
+    workspace: Workspace,
+    kind: str,
+    name: str,
+    options: dict[str, str],
+    languages: list[str],
+    *,
+    connect: bool = True,
 ) -> Inbox:
-    """Create an inbox. Options the connector names as secret_settings are stored encrypted."""
+    """Create an inbox and connect it to its provider.
+
+    Options the connector names as secret_settings are stored encrypted. The inbox is saved
+    and committed first (the provider may call its webhook at once), then the connector's
+    `activate()` registers it; when that fails the inbox is deleted again and the provider's
+    reason is raised as an ActionError, so no half-connected inbox is left behind.
+
+    `connect=False` stores the inbox without its connector's checks and without calling the
+    provider: for demo data and imports, where there is no provider to reach.
+    """
     if kind not in ChannelKind.values:
         raise ActionError(
             _("Unknown channel %(kind)s; use one of: %(kinds)s")
@@ -45,9 +68,11 @@ def do_add_inbox(
         raise ActionError(_("An inbox needs a name."), field="name")
     check_language_codes(languages)
     secret_names: tuple[str, ...] = ()
+    connected = connect and has_connector(kind)
     if has_connector(kind):
+        secret_names = connector_class(kind).secret_settings
+    if connected:
         connector = connector_class(kind)
-        secret_names = connector.secret_settings
         missing = [key for key in connector.required_settings if not options.get(key)]
         if missing:
             raise ActionError(
@@ -61,20 +86,91 @@ def do_add_inbox(
         settings={k: v for k, v in options.items() if k not in secret_names},
         secrets={k: v for k, v in options.items() if k in secret_names},
     )
-    if has_connector(kind):
+    if connected:
         connector_class(kind)(inbox).setup()
     with transaction.atomic():
         inbox.save()
+    if connected:
+        try:
+            connector_for(inbox).activate()
+        except Exception:
+            inbox.delete()
+            raise
     return inbox
+
+
+def check_deactivate_inbox(actor: Membership, inbox_id: int) -> str:
+    _require_admin(actor)
+    return do_deactivate_inbox(access_inbox(actor, inbox_id))
+
+
+def do_deactivate_inbox(inbox: Inbox) -> str:
+    """Switch an inbox off: its webhook answers 404 and the provider is told to stop calling.
+
+    The inbox is switched off even when the provider cannot be reached (a revoked token must
+    not keep an inbox on); the provider's reason is then returned, and kept as its health.
+    """
+    Inbox.objects.filter(pk=inbox.pk).update(is_active=False)
+    inbox.is_active = False
+    if not has_connector(inbox.kind):
+        return ""
+    try:
+        connector_for(inbox).deactivate()
+    except ActionError as exc:
+        record_error(inbox, "deactivate", exc.message)
+        return exc.message
+    record_ok(inbox)
+    return ""
+
+
+def check_activate_inbox(actor: Membership, inbox_id: int) -> Inbox:
+    _require_admin(actor)
+    return do_activate_inbox(access_inbox(actor, inbox_id))
+
+
+def do_activate_inbox(inbox: Inbox) -> Inbox:
+    """Switch an inbox back on and reconnect it; on failure it stays off and the reason is
+    raised as an ActionError."""
+    if has_connector(inbox.kind):
+        try:
+            connector_for(inbox).activate()
+        except ActionError as exc:
+            record_error(inbox, "activate", exc.message)
+            raise
+        record_ok(inbox)
+    Inbox.objects.filter(pk=inbox.pk).update(is_active=True)
+    inbox.is_active = True
+    return inbox
+
+
+def check_remove_inbox(actor: Membership, inbox_id: int) -> str:
+    _require_admin(actor)
+    return do_remove_inbox(access_inbox(actor, inbox_id))
+
+
+def do_remove_inbox(inbox: Inbox) -> str:
+    """Disconnect and delete an inbox that holds no conversations (one that does is kept for
+    its history: deactivate it instead). Returns the provider's reason if disconnecting failed."""
+    if inbox.conversations.exists():
+        raise Conflict(
+            _("This inbox holds conversations; deactivate it instead of removing it."),
+            field="inbox_id",
+        )
+    warning = do_deactivate_inbox(inbox) if inbox.is_active else ""
+    inbox.delete()
+    return warning
 
 
 def store_payload(
     inbox: Inbox, provider_id: str | None, body: bytes, headers: dict[str, str]
 ) -> int | None:
-    """Keep a verified webhook body; None when the provider already delivered this one."""
-    if provider_id and InboundPayload.objects.filter(inbox=inbox, provider_id=provider_id).exists():
-        return None
-    from django.db import IntegrityError
+    """Keep a verified webhook body and queue its parsing; None when the provider already
+    delivered this one.
+
+    The unique constraint on (inbox, provider id) decides, so a new delivery costs one insert
+    and no lookup; with the database task queue the task row commits in the same transaction.
+    """
+    from javob.connectors.tasks import process_payload
 
     try:
         with transaction.atomic():
@@ -85,6 +181,7 @@ def store_payload(
                 body=body,
                 headers=headers,
             )
+            enqueue_on_commit(process_payload, payload.pk)
     except IntegrityError:
         return None
     return payload.pk

@@ -13,19 +13,21 @@ from typing import TYPE_CHECKING, ClassVar
 
 from django.utils.translation import gettext as _
 
-from javob.core.types import DeliveryUpdate, InboundMessage
+from javob.core.types import DeliveryUpdate, InboundEdit, InboundMessage
 
 if TYPE_CHECKING:
     from javob.conversations.models import Inbox, Message
 
 
 class DeliveryError(Exception):
-    """Sending failed. `permanent` failures are final; the others are retried with backoff."""
+    """Sending failed. `permanent` failures are final; the others are retried with backoff,
+    or after `retry_after` seconds when the provider said how long to wait (a rate limit)."""
 
-    def __init__(self, reason: str, *, permanent: bool) -> None:
+    def __init__(self, reason: str, *, permanent: bool, retry_after: float | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
+        self.retry_after = retry_after
 
 
 class WebhookRejected(Exception):
@@ -43,7 +45,16 @@ class WebhookRequest:
     body: bytes
 
 
-Parsed = InboundMessage | DeliveryUpdate
+@dataclass(frozen=True, slots=True)
+class Ignored:
+    """A payload understood but deliberately not turned into a message (a group chat the
+    inbox only listens to, an update type we do not handle). The payload is kept, marked
+    with this reason, so it can be reprocessed once something handles it."""
+
+    reason: str
+
+
+Parsed = InboundMessage | DeliveryUpdate | InboundEdit | Ignored
 
 
 class Connector:
@@ -86,3 +97,17 @@ class Connector:
 
     def setup(self) -> None:
         """Prepare a new inbox: generate its secrets and defaults (called before it is saved)."""
+
+    def activate(self) -> None:
+        """Connect a saved, committed inbox to the provider (register the webhook, check the
+        credentials). Called when the inbox is added or switched back on; may save the inbox's
+        settings. Raise ActionError with the provider's reason when it fails: the caller then
+        does not keep the inbox half-connected."""
+
+    def deactivate(self) -> None:
+        """Disconnect the inbox from the provider (remove the webhook) before it is switched
+        off or removed. Raise ActionError with the provider's reason when it fails."""
+
+    def received(self, message_id: int, inbound: InboundMessage) -> None:
+        """Called after a message this connector parsed was stored (once, when new): the place
+        to schedule follow-up work such as downloading media. Runs outside any transaction."""

@@ -24,6 +24,9 @@ class InboundPayload(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     # Set when parsing failed: the payload stays here and can be reprocessed.
     error = models.TextField(blank=True)
+    # Set when the payload was understood but deliberately not turned into a message (a
+    # group chat kept for listening, an update type nothing handles yet); see base.Ignored.
+    ignored = models.CharField(max_length=200, blank=True)
 
     class Meta:
         constraints: ClassVar[list[models.BaseConstraint]] = [
@@ -43,3 +46,22 @@ class InboundPayload(models.Model):
 
     def __str__(self) -> str:
         return f"payload #{self.pk}"
+
+
+class ConnectorHealth(models.Model):
+    """The last failure of a call to an inbox's provider, and when calls worked again.
+
+    A row exists only once something failed; "healthy" means the last success came after it.
+    """
+
+    inbox = models.OneToOneField(
+        Inbox, on_delete=models.CASCADE, primary_key=True, related_name="health"
+    )
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    operation = models.CharField(max_length=64, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    last_ok_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"health of inbox {self.inbox_id}"

@@ -16,6 +16,7 @@ CONNECTORS: dict[str, str] = {
     "whatsapp": "javob.connectors.whatsapp.connector.WhatsAppConnector",
     "messenger": "javob.connectors.meta.messenger.MessengerConnector",
     "instagram": "javob.connectors.meta.instagram.InstagramConnector",
+    "telegram": "javob.connectors.telegram.connector.TelegramConnector",
 }
 
 

@@ -16,12 +16,14 @@ from django.tasks import task
 from django.utils import timezone
 from pydantic import ValidationError
 
+from javob.connectors.base import Connector, Ignored, Parsed
 from javob.connectors.models import InboundPayload
 from javob.connectors.registry import connector_for
 from javob.conversations.actions import receive_message
 from javob.conversations.delivery import apply_delivery_update
+from javob.conversations.edits import receive_edit
 from javob.core.errors import ActionError
-from javob.core.types import InboundMessage
+from javob.core.types import DeliveryUpdate, InboundEdit, InboundMessage
 
 logger = logging.getLogger(__name__)
 LEASE = dt.timedelta(minutes=5)
@@ -49,24 +51,41 @@ def process_payload(payload_id: int) -> str:
     payload = claim_payload(payload_id)
     if payload is None:
         return "skipped"
+    connector = connector_for(payload.inbox)
+    ignored: list[str] = []
     try:
-        for item in connector_for(payload.inbox).parse(bytes(payload.body)):
-            if isinstance(item, InboundMessage):
-                receive_message(item)
-            else:
-                apply_delivery_update(item)
+        for item in connector.parse(bytes(payload.body)):
+            reason = _apply(connector, item)
+            if reason:
+                ignored.append(reason)
     except UNPARSEABLE as exc:
         # Kept in quarantine with the reason; `reprocess` tries it again after a fix.
         logger.warning("Payload %s quarantined: %s", payload_id, exc)
         _finish(payload_id, error=f"{type(exc).__name__}: {exc}"[:4000])
         return "quarantined"
-    _finish(payload_id, error="")
-    return "processed"
+    _finish(payload_id, error="", ignored="; ".join(ignored)[:200])
+    return "ignored" if ignored else "processed"
 
 
-def _finish(payload_id: int, *, error: str) -> None:
+def _apply(connector: Connector, item: Parsed) -> str:
+    """Hand one parsed item to its action; the reason when it is kept unused, else ""."""
+    if isinstance(item, InboundMessage):
+        received = receive_message(item)
+        if received.created:
+            connector.received(received.message.pk, item)
+    elif isinstance(item, DeliveryUpdate):
+        apply_delivery_update(item)
+    elif isinstance(item, InboundEdit):
+        if not receive_edit(item):
+            return "edit of an unknown message"
+    elif isinstance(item, Ignored):
+        return item.reason
+    return ""
+
+
+def _finish(payload_id: int, *, error: str, ignored: str = "") -> None:
     InboundPayload.objects.filter(pk=payload_id).update(
-        processed_at=timezone.now(), lease_until=None, error=error
+        processed_at=timezone.now(), lease_until=None, error=error, ignored=ignored
     )
 
 
@@ -92,16 +111,26 @@ def quarantined_payloads(inbox_id: int | None = None) -> list[int]:
     return list(query.order_by("received_at", "pk").values_list("pk", flat=True))
 
 
+def ignored_payloads(inbox_id: int | None = None, reason: str = "") -> list[int]:
+    """Payloads kept without a message (group chats for listening, say), oldest first."""
+    query = InboundPayload.objects.exclude(ignored="")
+    if inbox_id is not None:
+        query = query.filter(inbox_id=inbox_id)
+    if reason:
+        query = query.filter(ignored__startswith=reason)
+    return list(query.order_by("received_at", "pk").values_list("pk", flat=True))
+
+
 def reprocess(payload_ids: list[int]) -> int:
-    """Put quarantined payloads back in line (after a connector fix, say)."""
+    """Put quarantined or ignored payloads back in line (after a connector fix, say)."""
     with transaction.atomic():
         ids = list(
             InboundPayload.objects.filter(pk__in=payload_ids)
-            .exclude(error="")
+            .filter(~Q(error="") | ~Q(ignored=""))
             .values_list("pk", flat=True)
         )
         InboundPayload.objects.filter(pk__in=ids).update(
-            processed_at=None, error="", lease_until=None
+            processed_at=None, error="", ignored="", lease_until=None
         )
         for payload_id in ids:
             transaction.on_commit(lambda pk=payload_id: process_payload.enqueue(pk))  # type: ignore[misc]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotFound
 from django.views.decorators.csrf import csrf_exempt
 
@@ -48,13 +47,5 @@ def hook(request: HttpRequest, kind: str, inbox_id: int) -> HttpResponse:
         logger.warning("Webhook for inbox %s rejected: %s", inbox_id, exc)
         return HttpResponse("rejected", status=401)
     headers = {key: incoming.headers[key] for key in KEPT_HEADERS if key in incoming.headers}
-    payload_id = store_payload(inbox, connector.payload_id(incoming), incoming.body, headers)
-    if payload_id is not None:
-        transaction.on_commit(lambda: _enqueue(payload_id))
+    store_payload(inbox, connector.payload_id(incoming), incoming.body, headers)
     return HttpResponse("ok")
-
-
-def _enqueue(payload_id: int) -> None:
-    from javob.connectors.tasks import process_payload
-
-    process_payload.enqueue(payload_id)

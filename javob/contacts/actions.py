@@ -62,6 +62,10 @@ def resolve_contact(workspace_id: int, inbound: InboundMessage) -> tuple[Contact
         if not contact.name and inbound.sender_name:
             contact.name = inbound.sender_name[:255]
             contact.save(update_fields=["name", "updated_at"])
+        # Identities learned later (a phone number the customer shares) join the contact
+        # unless another contact already holds them.
+        for extra in inbound.extra_identities:
+            _attach_if_free(workspace_id, contact, normalize_identity(extra))
         return contact, False
     contact = Contact.objects.create(
         workspace_id=workspace_id,

@@ -299,6 +299,7 @@ def do_send_reply(
     html: str = "",
     actor: Membership | None = None,
     sender_type: str = SenderType.AGENT,
+    reply_to: Message | None = None,
 ) -> Message:
     now = timezone.now()
     message = Message.objects.create(
@@ -310,6 +311,7 @@ def do_send_reply(
         sender_agent=actor,
         text=text,
         html=sanitize_html(html) if html else "",
+        reply_to=reply_to,
         delivery_status=Delivery.QUEUED,
         next_attempt_at=now,
         created_at=now,

@@ -83,10 +83,14 @@ def _record_sent(message: Message, external_id: str | None) -> bool:
     return bool(updated)
 
 
-def record_failure(message: Message, reason: str, *, permanent: bool) -> dt.datetime | None:
+def record_failure(
+    message: Message, reason: str, *, permanent: bool, retry_after: float | None = None
+) -> dt.datetime | None:
     """Schedule a retry for a transient failure, or mark the message failed.
 
-    Returns when the next attempt is due, or None when the failure is final.
+    `retry_after` is the provider's own wait (a rate limit): the next attempt is due exactly
+    then instead of after the usual backoff. Returns when the next attempt is due, or None when
+    the failure is final.
     """
     final = permanent or message.attempts >= settings.JAVOB_DELIVERY_MAX_ATTEMPTS
     now = timezone.now()
@@ -102,7 +106,8 @@ def record_failure(message: Message, reason: str, *, permanent: bool) -> dt.date
             ):
                 _announce_delivery(message.pk, Delivery.FAILED, reason)
             return None
-        due = now + dt.timedelta(seconds=backoff_seconds(message.attempts))
+        wait = retry_after if retry_after is not None else backoff_seconds(message.attempts)
+        due = now + dt.timedelta(seconds=min(max(wait, 0.0), MAX_BACKOFF_SECONDS))
         current.update(failure_reason=reason[:2000], lease_until=None, next_attempt_at=due)
         return due
 

@@ -44,7 +44,9 @@ def deliver_message(message_id: int) -> str:
 
 
 def _failed(message: Message, error: DeliveryError) -> str:
-    due = delivery.record_failure(message, error.reason, permanent=error.permanent)
+    due = delivery.record_failure(
+        message, error.reason, permanent=error.permanent, retry_after=error.retry_after
+    )
     if due is None:
         return "failed"
     _schedule_retry(message.pk, due)

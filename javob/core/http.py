@@ -140,11 +140,15 @@ def request(
     body: bytes | None = None,
     headers: dict[str, str] | None = None,
     timeout: float | None = None,
+    max_bytes: int = MAX_RESPONSE_BYTES,
 ) -> Response:
-    """Send one request, following up to five redirects, each to a vetted address."""
+    """Send one request, following up to five redirects, each to a vetted address.
+
+    A response body longer than `max_bytes` raises OutboundError (media downloads pass the
+    provider's own file size limit)."""
     timeout = timeout if timeout is not None else settings.JAVOB_OUTBOUND_TIMEOUT
     for _hop in range(MAX_REDIRECTS + 1):
-        response = _request_once(method, url, body, headers or {}, timeout)
+        response = _request_once(method, url, body, headers or {}, timeout, max_bytes)
         location = response.headers.get("location")
         if response.status not in (301, 302, 303, 307, 308) or not location:
             return response
@@ -155,7 +159,12 @@ def request(
 
 
 def _request_once(
-    method: str, url: str, body: bytes | None, headers: dict[str, str], timeout: float
+    method: str,
+    url: str,
+    body: bytes | None,
+    headers: dict[str, str],
+    timeout: float,
+    max_bytes: int,
 ) -> Response:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -174,14 +183,14 @@ def _request_once(
     try:
         connection.request(method, path, body=body, headers=headers)
         raw = connection.getresponse()
-        data = raw.read(MAX_RESPONSE_BYTES + 1)
+        data = raw.read(max_bytes + 1)
     except (OSError, http.client.HTTPException) as exc:
         raise OutboundError(
             _("%(kind)s: %(error)s") % {"kind": type(exc).__name__, "error": exc}
         ) from exc
     finally:
         connection.close()
-    if len(data) > MAX_RESPONSE_BYTES:
+    if len(data) > max_bytes:
         raise OutboundError(_("The response is too large."))
     response_headers = {key.lower(): value for key, value in raw.getheaders()}
     return Response(raw.status, response_headers, data, url)

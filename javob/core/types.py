@@ -43,6 +43,17 @@ class InboundMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class InboundEdit:
+    """The customer edited a message they sent earlier (known by its provider id)."""
+
+    inbox_id: int
+    external_id: str
+    text: str
+    edited_at: dt.datetime | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class DeliveryUpdate:
     """A provider's report on an outgoing message: sent, delivered, read or failed."""
 

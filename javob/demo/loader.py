@@ -202,7 +202,7 @@ def create_workspace(password: str) -> Demo:
     }
     inboxes = {
         spec.kind: do_add_inbox(
-            workspace, spec.kind, spec.name, spec.settings, list(spec.languages)
+            workspace, spec.kind, spec.name, spec.settings, list(spec.languages), connect=False
         )
         for spec in data.INBOXES
     }

@@ -83,7 +83,7 @@ def test_sender_email_and_phone_become_identities(cast: Cast, alice: ApiClient) 
 
 
 def test_inbound_to_a_non_api_inbox_is_refused(cast: Cast, alice: ApiClient) -> None:
-    telegram = do_add_inbox(cast.a, "telegram", "Telegram", {}, [])
+    telegram = do_add_inbox(cast.a, "telegram", "Telegram", {}, [], connect=False)
     answer = alice.post(f"/inboxes/{telegram.pk}/messages", message("x-1"))
     statuses = alice.post(f"/inboxes/{telegram.pk}/statuses", {"message_id": "x", "status": "read"})
     assert (answer.status, answer.body["field"]) == (400, "inbox_id")

@@ -188,7 +188,7 @@ def test_bad_input_is_refused_by_name(
     field: str,
 ) -> None:
     # given alice, admin of A, and the conversations of A
-    telegram = do_add_inbox(cast.a, "telegram", "Telegram", {}, [])
+    telegram = do_add_inbox(cast.a, "telegram", "Telegram", {}, [], connect=False)
     values = {**ids(cast, world), "telegram": telegram.pk}
     before = snapshot()
     # when she sends this input

@@ -1,0 +1,332 @@
+#!/usr/bin/env python
+"""Webhook acknowledge benchmark: latency (p50, p99) and sustained webhooks/s per connector.
+
+The real ASGI app (`javob.asgi:application`) runs under uvicorn with two worker processes
+(`--workers 2`), on a fresh database (SQLite, or PostgreSQL when DATABASE_URL names one whose
+name contains "bench"). A Python load generator (asyncio, raw sockets, keep-alive
+connections) posts distinct, correctly signed deliveries to `/hooks/<kind>/<inbox id>` the
+way the provider would, and times each request until its answer arrives. An acknowledged
+webhook is verified, stored raw under its provider id and its parsing task queued; the
+parsing itself happens later in a worker and is not part of the acknowledgement.
+
+Connectors plug in through DRIVERS: a driver makes an inbox of its kind and builds the
+headers and body of delivery number i. Run `bench/webhooks.py --kind telegram` (default: all).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import Database, database_version, fresh_database, percentile, print_table
+
+Request = tuple[dict[str, str], bytes]
+
+
+@dataclass
+class Driver:
+    """How to benchmark one connector kind."""
+
+    kind: str
+    # Make an inbox of this kind in `workspace` (a provider stand-in may be needed for it).
+    create_inbox: Callable[[Any], Any]
+    # The headers and body of delivery number i for `inbox`.
+    build: Callable[[Any, int], Request]
+
+
+# --- telegram ---------------------------------------------------------------------------
+
+
+def _telegram_inbox(workspace: Any) -> Any:
+    from javob.connectors.actions import do_add_inbox
+    from javob.connectors.telegram.tests.fake_telegram import TOKEN, fake_telegram
+
+    # Adding the inbox calls getMe and setWebhook: a local Bot API stand-in answers them.
+    with fake_telegram() as fake:
+        options = {"bot_token": TOKEN, "api_url": fake.url}
+        return do_add_inbox(workspace, "telegram", "Bench bot", options, [])
+
+
+def _telegram_update(inbox: Any, i: int) -> Request:
+    user = 5_000_000_000 + i % 5000
+    update = {
+        "update_id": 100_000_000 + i,
+        "message": {
+            "message_id": 10 + i,
+            "from": {"id": user, "is_bot": False, "first_name": "Dilnoza", "language_code": "uz"},
+            "chat": {"id": user, "first_name": "Dilnoza", "type": "private"},
+            "date": 1763884800 + i,
+            "text": "Assalomu alaykum! Buyurtmam qayerda? 3 kun oldin to'lagan edim",
+        },
+    }
+    secret = str(inbox.secrets["webhook_secret"])
+    headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret}
+    return headers, json.dumps(update).encode()
+
+
+# --- api (the generic channel, for comparison) -------------------------------------------
+
+
+def _api_inbox(workspace: Any) -> Any:
+    from javob.connectors.actions import do_add_inbox
+
+    return do_add_inbox(workspace, "api", "Bench API", {"webhook_url": "https://h.invalid/"}, [])
+
+
+def _api_message(inbox: Any, i: int) -> Request:
+    from javob.connectors.api.connector import sign
+
+    body = json.dumps(
+        {"id": f"bench-{i}", "sender": {"id": f"c-{i % 5000}"}, "text": "Salom"}
+    ).encode()
+    timestamp = str(int(time.time()))
+    secret = str(inbox.secrets["webhook_secret"])
+    headers = {
+        "Content-Type": "application/json",
+        "X-Javob-Timestamp": timestamp,
+        "X-Javob-Signature": sign(secret, timestamp, body),
+    }
+    return headers, body
+
+
+DRIVERS: dict[str, Driver] = {
+    "telegram": Driver("telegram", _telegram_inbox, _telegram_update),
+    "api": Driver("api", _api_inbox, _api_message),
+}
+
+
+# --- the server ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def uvicorn_server(database: Database, workers: int) -> Iterator[int]:
+    """The ASGI app under uvicorn, `workers` processes, no access log (as in production)."""
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": database.url, "JAVOB_LOG_LEVEL": "WARNING"}
+    # The https public URL only served the webhook registration; served as https here, the
+    # app would redirect plain-HTTP requests (TLS ends at a proxy in production).
+    env.pop("JAVOB_PUBLIC_URL", None)
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "javob.asgi:application",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--lifespan",
+        "off",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)  # noqa: S603
+    try:
+        _wait_ready(port, process)
+        yield port
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit("uvicorn exited early")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                if sock.recv(64).startswith(b"HTTP/1.1 200"):
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("uvicorn did not answer /healthz within 60 s")
+
+
+# --- the load generator -------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    latencies: list[float]
+    seconds: float
+    errors: list[str]
+
+
+def encode(path: str, headers: dict[str, str], body: bytes) -> bytes:
+    lines = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {len(body)}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, raw: bytes) -> int:
+    writer.write(raw)
+    await writer.drain()
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _sep, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    if length:
+        await reader.readexactly(length)
+    return status
+
+
+async def _client(port: int, requests: list[bytes], outcome: Outcome) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        for raw in requests:
+            before = time.perf_counter()
+            status = await _exchange(reader, writer, raw)
+            outcome.latencies.append(time.perf_counter() - before)
+            if status != 200:
+                outcome.errors.append(str(status))
+    finally:
+        writer.close()
+
+
+async def _closed_loop(port: int, requests: list[bytes], concurrency: int) -> Outcome:
+    outcome = Outcome([], 0.0, [])
+    started = time.perf_counter()
+    await asyncio.gather(
+        *(_client(port, requests[i::concurrency], outcome) for i in range(concurrency))
+    )
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+async def _paced(port: int, requests: list[bytes], rate: float, connections: int) -> Outcome:
+    """Open-loop load: requests start on a fixed schedule, whatever the answers do; a request
+    that finds no free connection waits for one (that wait counts in its latency)."""
+    outcome = Outcome([], 0.0, [])
+    pool: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
+    for _ in range(connections):
+        pool.put_nowait(await asyncio.open_connection("127.0.0.1", port))
+    started = time.perf_counter()
+
+    async def one(index: int, raw: bytes) -> None:
+        due = started + index / rate
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        scheduled = max(due, time.perf_counter())
+        reader, writer = await pool.get()
+        try:
+            status = await _exchange(reader, writer, raw)
+        finally:
+            pool.put_nowait((reader, writer))
+        outcome.latencies.append(time.perf_counter() - scheduled)
+        if status != 200:
+            outcome.errors.append(str(status))
+
+    await asyncio.gather(*(one(i, raw) for i, raw in enumerate(requests)))
+    outcome.seconds = time.perf_counter() - started
+    while not pool.empty():
+        pool.get_nowait()[1].close()
+    return outcome
+
+
+# --- the run ------------------------------------------------------------------------------
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--kind", action="append", choices=sorted(DRIVERS), dest="kinds")
+    parser.add_argument("--n", type=int, default=6000, help="deliveries per run (6000)")
+    parser.add_argument("--concurrency", type=int, default=16, help="connections (16)")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn processes (2)")
+    parser.add_argument(
+        "--rate", type=float, default=200.0, help="paced run: webhooks/s offered (200)"
+    )
+    return parser.parse_args()
+
+
+def row(kind: str, mode: str, outcome: Outcome, concurrency: int) -> list[object]:
+    done = len(outcome.latencies)
+    if outcome.errors:
+        print(f"{kind} {mode}: {len(outcome.errors)} errors, e.g. {outcome.errors[:3]}")
+    return [
+        kind,
+        mode,
+        done,
+        concurrency,
+        f"{done / outcome.seconds:.0f}",
+        f"{percentile(outcome.latencies, 0.5) * 1000:.1f}",
+        f"{percentile(outcome.latencies, 0.99) * 1000:.1f}",
+        len(outcome.errors),
+    ]
+
+
+def run_kind(database: Database, driver: Driver, args: argparse.Namespace) -> list[list[object]]:
+    from javob.accounts.actions import do_create_workspace
+
+    workspace, _owner = do_create_workspace(f"Bench {driver.kind}", f"{driver.kind}@b.example")
+    inbox = driver.create_inbox(workspace)
+    path = f"/hooks/{driver.kind}/{inbox.pk}"
+    warm = args.concurrency * 20
+    paced_n = int(args.rate * 10)
+    total = warm + args.n + paced_n
+    raws = [encode(path, *driver.build(inbox, i)) for i in range(total)]
+    with uvicorn_server(database, args.workers) as port:
+        asyncio.run(_closed_loop(port, raws[:warm], args.concurrency))  # load code; not timed
+        sustained = asyncio.run(_closed_loop(port, raws[warm : warm + args.n], args.concurrency))
+        paced = asyncio.run(_paced(port, raws[warm + args.n :], args.rate, args.concurrency))
+    return [
+        row(driver.kind, "sustained (closed loop)", sustained, args.concurrency),
+        row(driver.kind, f"paced at {args.rate:.0f}/s", paced, args.concurrency),
+    ]
+
+
+def main() -> None:
+    args = parse_args()
+    os.environ["JAVOB_PUBLIC_URL"] = "https://javob.bench.invalid"
+    # Provider stand-ins for inbox set-up listen on loopback.
+    os.environ["JAVOB_OUTBOUND_ALLOW"] = "127.0.0.1"
+    database = fresh_database("webhooks")
+    try:
+        from bench.common import setup_django
+
+        setup_django(database)
+        rows: list[list[object]] = []
+        for kind in args.kinds or sorted(DRIVERS):
+            rows += run_kind(database, DRIVERS[kind], args)
+        print(
+            f"\nWebhook acknowledgement, {database_version()}, uvicorn --workers {args.workers}, "
+            f"{os.cpu_count()} CPUs (load generator on the same machine)"
+        )
+        headers = ["kind", "load", "n", "connections", "webhooks/s", "p50 ms", "p99 ms", "errors"]
+        print_table(headers, rows)
+    finally:
+        database.cleanup()
+
+
+if __name__ == "__main__":
+    main()
