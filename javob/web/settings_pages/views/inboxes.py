@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from javob.connectors.actions import webhook_url
 from javob.connectors.base import Connector
-from javob.connectors.queries import health, with_health
+from javob.connectors.health import health, with_health
 from javob.connectors.registry import CONNECTORS, connector_class, has_connector
 from javob.conversations import settings_actions
 from javob.conversations.models import ChannelKind, Inbox

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from javob.connectors.meta.health import inbox_health
+from javob.connectors.meta.health import meta_inbox_report
 from javob.conversations.models import Inbox
 from javob.core.commands import JsonCommand
 
@@ -23,4 +23,4 @@ class Command(JsonCommand):
         inbox = Inbox.objects.filter(pk=options["inbox"], kind__in=KINDS).first()
         if inbox is None:
             raise CommandError(f"No WhatsApp, Messenger or Instagram inbox {options['inbox']}.")
-        self.emit(inbox_health(inbox))
+        self.emit(meta_inbox_report(inbox))
