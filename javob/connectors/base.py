@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from javob.core.types import DeliveryUpdate, InboundEdit, InboundMessage
 
 if TYPE_CHECKING:
-    from javob.conversations.models import Inbox, Message
+    from javob.conversations.models import Conversation, Inbox, Message
 
 
 class DeliveryError(Exception):
@@ -86,6 +86,11 @@ class Connector:
     def parse(self, body: bytes) -> Sequence[Parsed]:
         """Turn a stored webhook body into messages and delivery updates (may be empty)."""
         raise NotImplementedError
+
+    def check_reply(self, conversation: Conversation) -> None:
+        """Raise ActionError when the provider would not deliver a free-form reply now (Meta's
+        24-hour window, say), so the agent hears it before anything is queued."""
+        return None
 
     def send(self, message: Message) -> str:
         """Deliver an outgoing message; return the provider's id for it.

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from javob.accounts.models import Membership, Workspace
 from javob.accounts.queries import access_agent, access_team
+from javob.connectors.registry import connector_for, has_connector
 from javob.contacts.actions import resolve_contact
 from javob.contacts.models import Contact
 from javob.conversations import events
@@ -289,6 +290,8 @@ def check_send_reply(
     with transaction.atomic():
         conversation = access_conversation(actor, conversation_id, lock=True)
         _refuse_merged(conversation)
+        if has_connector(conversation.inbox.kind):
+            connector_for(conversation.inbox).check_reply(conversation)
         return do_send_reply(conversation, text, html=html, actor=actor)
 
 

@@ -32,13 +32,13 @@ from javob.connectors.meta.common import (
 from javob.connectors.meta.graph import GraphClient, GraphError, Upload
 from javob.connectors.meta.messaging import Events, parse_messaging
 from javob.connectors.meta.webhook import answer_handshake, payload_hash, verify_signature
-from javob.connectors.meta.window import window
+from javob.connectors.meta.window import check_reply_allowed, window
 from javob.contacts.actions import normalize_identity
 from javob.conversations.models import DELIVERY_RANK, Delivery, Direction, Message
 from javob.core.types import DeliveryUpdate, Identity
 
 if TYPE_CHECKING:
-    from javob.conversations.models import Attachment
+    from javob.conversations.models import Attachment, Conversation
 
 logger = logging.getLogger(__name__)
 RECEIPT_LOOKBACK = 200  # outgoing messages a watermark may cover, newest first
@@ -152,6 +152,9 @@ class MetaMessagingConnector(Connector):
         return Fetched(filename_for(item, content_type), content_type, response.body)
 
     # Sending
+
+    def check_reply(self, conversation: Conversation) -> None:
+        check_reply_allowed(conversation)
 
     def send(self, message: Message) -> str:
         """A comment reply (public or private), or a direct message within the window."""

@@ -36,10 +36,7 @@ DEFAULT_RETRY_AFTER = 60
 
 
 class GraphError(DeliveryError):
-    """A failed Graph call, with Meta's code and, for rate limits, how long to wait.
-
-    `retry_after` stays here until the base DeliveryError carries it for every connector.
-    """
+    """A failed Graph call, with Meta's code and, for rate limits, how long to wait."""
 
     def __init__(
         self,
@@ -50,10 +47,9 @@ class GraphError(DeliveryError):
         subcode: int | None = None,
         retry_after: int | None = None,
     ) -> None:
-        super().__init__(reason, permanent=permanent)
+        super().__init__(reason, permanent=permanent, retry_after=retry_after)
         self.code = code
         self.subcode = subcode
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True, slots=True)

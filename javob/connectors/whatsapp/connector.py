@@ -23,11 +23,12 @@ from javob.connectors.meta.common import (
 )
 from javob.connectors.meta.graph import GraphClient, GraphError, Upload
 from javob.connectors.meta.webhook import answer_handshake, payload_hash, verify_signature
+from javob.connectors.meta.window import check_reply_allowed
 from javob.connectors.whatsapp.actions import do_set_template_status
 from javob.connectors.whatsapp.inbound import parse_body
 
 if TYPE_CHECKING:
-    from javob.conversations.models import Attachment, Message
+    from javob.conversations.models import Attachment, Conversation, Message
 
 
 class WhatsAppConnector(Connector):
@@ -83,6 +84,9 @@ class WhatsAppConnector(Connector):
             or "application/octet-stream"
         )
         return Fetched(filename_for(item, content_type), content_type, response.body)
+
+    def check_reply(self, conversation: Conversation) -> None:
+        check_reply_allowed(conversation)
 
     def send(self, message: Message) -> str:
         """Send a template, media, or text; reply context when the message answers one."""

@@ -101,18 +101,18 @@ def test_after_24_hours_the_human_agent_tag_is_used_where_enabled(
     [("", dt.timedelta(hours=24)), ("1", dt.timedelta(days=7))],
     ids=["no-tag-24h", "tag-7d"],
 )
-def test_outside_the_window_the_reply_fails_at_once_without_calling_meta(
+def test_outside_the_window_the_reply_is_refused_before_it_is_queued(
     cast: Cast, client: Client, on_commit: Callable[..., Any], human_agent: str, after: dt.timedelta
 ) -> None:
     with graph_server() as graph:
         inbox = meta_inbox(cast.a, "messenger", graph.base, human_agent=human_agent)
         conversation = _customer_writes(client, inbox, on_commit)
         with time_machine.travel(T0 + after, tick=False), pytest.raises(ActionError) as raised:
-            check_reply_allowed(conversation)
-        message = _reply_at(cast, conversation, on_commit, T0 + after)
+            check_send_reply(cast.alice, conversation.pk, "Ha, bor")
     assert raised.value.field == "text"
-    assert (message.delivery_status, graph.requests) == (Delivery.FAILED, [])
-    assert message.failure_reason.startswith("More than 24 hours have passed")
+    assert raised.value.message.startswith("More than 24 hours have passed")
+    assert graph.requests == []
+    assert not Message.objects.filter(direction="outgoing").exists()
 
 
 def test_check_reply_allowed_leaves_other_channels_and_comments_alone(

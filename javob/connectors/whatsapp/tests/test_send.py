@@ -42,7 +42,12 @@ def _conversation(client: Client, inbox: Inbox, on_commit: Callable[..., Any]) -
 def _reply(
     cast: Cast, conversation: Conversation, on_commit: Callable[..., Any], text: str
 ) -> Message:
-    with on_commit():
+    """An agent's reply an hour before the customer-service window closes."""
+    from javob.connectors.whatsapp.actions import freeform_window_end
+
+    end = freeform_window_end(conversation)
+    assert end is not None
+    with time_machine.travel(end - dt.timedelta(hours=1), tick=False), on_commit():
         message = check_send_reply(cast.alice, conversation.pk, text)
     message.refresh_from_db()
     return message
@@ -378,3 +383,29 @@ def test_window_ignores_a_stale_provider_timestamp_only_if_it_is_later(
     with time_machine.travel(T0 + dt.timedelta(hours=10), tick=False), on_commit():
         post_hook(client, inbox, wa_message(message))
     assert freeform_window_end(Conversation.objects.get()) == T0 + dt.timedelta(hours=24)
+
+
+def test_an_agent_reply_outside_the_window_is_refused_before_it_is_queued(
+    cast: Cast, client: Client, on_commit: Callable[..., Any]
+) -> None:
+    from javob.core.errors import ActionError
+
+    inbox = whatsapp_inbox(cast.a)
+    message = {
+        "from": "998901234567",
+        "id": "wamid.w9",
+        "timestamp": str(int(T0.timestamp())),
+        "type": "text",
+        "text": {"body": "Salom"},
+    }
+    with time_machine.travel(T0 + dt.timedelta(seconds=5), tick=False), on_commit():
+        post_hook(client, inbox, wa_message(message))
+    conversation = Conversation.objects.get()
+
+    late = T0 + dt.timedelta(hours=25)
+    with time_machine.travel(late, tick=False), pytest.raises(ActionError) as raised:
+        check_send_reply(cast.alice, conversation.pk, "Kechirasiz, kech javob")
+
+    assert raised.value.field == "text"
+    assert raised.value.message.startswith("More than 24 hours have passed")
+    assert not Message.objects.filter(direction="outgoing").exists()
