@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "javob.connectors",
     "javob.realtime",
     "javob.intelligence",
+    "javob.automation",
+    "javob.routing",
     "javob.web",
 ]
 if REDIS_URL:

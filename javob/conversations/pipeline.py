@@ -16,7 +16,10 @@ from importlib import import_module
 
 logger = logging.getLogger(__name__)
 
-AFTER_RECEIVE: tuple[str, ...] = ()
+AFTER_RECEIVE: tuple[str, ...] = (
+    "javob.automation.steps.after_receive",
+    "javob.routing.steps.after_receive",
+)
 
 
 @cache

@@ -40,7 +40,18 @@ def reprocess_pending_payloads() -> int:
     return len(ids)
 
 
-SWEEPS: list[Callable[[], int]] = [wake_snoozed, resend_due_messages, reprocess_pending_payloads]
+def no_reply_rules() -> int:
+    from javob.automation.sweeps import no_reply_sweep
+
+    return no_reply_sweep()
+
+
+SWEEPS: list[Callable[[], int]] = [
+    wake_snoozed,
+    resend_due_messages,
+    reprocess_pending_payloads,
+    no_reply_rules,
+]
 
 
 def run_once() -> dict[str, int]:

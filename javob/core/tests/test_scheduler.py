@@ -34,6 +34,7 @@ def test_once_runs_every_sweep_and_prints_json(cast: Cast) -> None:
         "wake_snoozed": 1,
         "resend_due_messages": 0,
         "reprocess_pending_payloads": 0,
+        "no_reply_rules": 0,
     }
     assert Conversation.objects.get(pk=conversation_id).status == Status.OPEN
 

@@ -1,0 +1,252 @@
+"""Automation rules: an event on a conversation runs the enabled rules of that event, in order.
+
+Entry points:
+
+- `on_event(trigger, conversation_id, **context)` evaluates and runs the rules now. The
+  pipeline step (`steps.after_receive`), the "no reply" sweep, and the SLA sweeper (for
+  "sla.warning" / "sla.breach") call it.
+- `notify(trigger, conversation_id)` is for changes made by agents ("status_changed",
+  "assigned"): it runs `on_event` in a task after commit — and does nothing while rules are
+  running, because the engine raises the events of its own changes itself (below).
+
+Loop protection: the rules an event sets off, and the events their actions raise, form one
+chain (held in a context variable while it runs). In a chain each rule runs at most once per
+conversation and the chain is at most MAX_DEPTH events deep, so two rules that undo each
+other stop after one round; the skipped run is logged with the reason.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from javob.automation import operations
+from javob.automation.actor import automation_actor
+from javob.automation.conditions import Facts, all_hold, business_hours_predicate
+from javob.automation.models import Rule, RuleRun, Trigger
+from javob.conversations.models import Conversation, Message
+from javob.core.errors import ActionError
+from javob.core.tasks import enqueue_on_commit
+
+logger = logging.getLogger(__name__)
+
+MAX_DEPTH = 3
+
+
+@dataclass
+class Chain:
+    fired: set[tuple[int, int]] = field(default_factory=set)  # (rule id, conversation id)
+    depth: int = 0
+
+
+_chain: contextvars.ContextVar[Chain | None] = contextvars.ContextVar("rule_chain", default=None)
+
+
+@contextmanager
+def _in_chain() -> Iterator[Chain]:
+    chain = _chain.get()
+    if chain is not None:
+        yield chain
+        return
+    chain = Chain()
+    token = _chain.set(chain)
+    try:
+        yield chain
+    finally:
+        _chain.reset(token)
+
+
+def running_rules() -> bool:
+    """True while rules run in this thread: their changes raise their events themselves."""
+    return _chain.get() is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    rule_id: int
+    matched: bool
+    actions_done: tuple[str, ...] = ()
+    error: str = ""
+
+
+def notify(trigger: str, conversation_id: int) -> None:
+    """Run the rules of `trigger` after commit, in a task; a no-op while rules are running."""
+    if running_rules():
+        return
+    from javob.automation.tasks import run_event
+
+    enqueue_on_commit(run_event, trigger, conversation_id)
+
+
+def on_event(
+    trigger: str,
+    conversation_id: int,
+    *,
+    message_id: int | None = None,
+    event_key: str | None = None,
+    rule_ids: tuple[int, ...] | None = None,
+    **context: object,
+) -> list[Outcome]:
+    """Run the enabled rules of `trigger` on one conversation, in order; return what each did.
+
+    `event_key` makes the event happen once: a rule already run with the same key for this
+    conversation is not run again (the pipeline may repeat after a crash; sweeps repeat).
+    `rule_ids` limits the run to those rules (the "no reply" sweep runs each rule on its own).
+    Extra keyword arguments (the SLA sweeper's policy, target...) are accepted for logging.
+    """
+    with _in_chain() as chain:
+        if chain.depth >= MAX_DEPTH:
+            logger.warning("Rule chain too deep at %s on conversation %s", trigger, conversation_id)
+            return []
+        conversation = _load(conversation_id)
+        if conversation is None:
+            return []
+        query = Rule.objects.filter(
+            workspace_id=conversation.workspace_id, trigger=trigger, enabled=True
+        )
+        if rule_ids is not None:
+            query = query.filter(pk__in=rule_ids)
+        rules = list(query.order_by("position", "id"))
+        if not rules:
+            return []
+        message = _message(conversation, message_id)
+        facts = Facts(conversation, message, timezone.now(), business_hours_predicate())
+        outcomes, follow_ups = _run_rules(chain, rules, facts, trigger, event_key)
+        chain.depth += 1
+        try:
+            for follow_up in follow_ups:
+                outcomes += on_event(follow_up, conversation_id)
+        finally:
+            chain.depth -= 1
+        return outcomes
+
+
+def _load(conversation_id: int) -> Conversation | None:
+    return (
+        Conversation.objects.select_related("contact", "inbox", "inbox__workspace")
+        .filter(pk=conversation_id)
+        .first()
+    )
+
+
+def _message(conversation: Conversation, message_id: int | None) -> Message | None:
+    if message_id is None:
+        return None
+    return Message.objects.filter(pk=message_id, conversation_id=conversation.pk).first()
+
+
+def _run_rules(
+    chain: Chain, rules: list[Rule], facts: Facts, trigger: str, event_key: str | None
+) -> tuple[list[Outcome], list[str]]:
+    outcomes: list[Outcome] = []
+    follow_ups: list[str] = []
+    conversation = facts.conversation
+    misses: list[RuleRun] = []
+    for rule in rules:
+        if not all_hold(rule.conditions, rule.match, facts):
+            # "No reply" runs are logged either way: the sweep skips what it has evaluated.
+            if rule.log_misses or trigger == Trigger.NO_REPLY:
+                misses.append(_run_row(rule, conversation, trigger, event_key, matched=False))
+            outcomes.append(Outcome(rule.pk, matched=False))
+            continue
+        key = (rule.pk, conversation.pk)
+        if key in chain.fired:
+            outcomes.append(_skip_loop(rule, conversation, trigger))
+            continue
+        chain.fired.add(key)
+        outcome, raised = _run_rule(rule, conversation, trigger, event_key)
+        outcomes.append(outcome)
+        follow_ups += [item for item in raised if item not in follow_ups]
+        if rule.stop_processing:
+            break
+        # Later rules see what earlier ones changed.
+        facts = _refresh(facts)
+    RuleRun.objects.bulk_create(misses)
+    return outcomes, follow_ups
+
+
+def _refresh(facts: Facts) -> Facts:
+    conversation = _load(facts.conversation.pk)
+    if conversation is None:
+        return facts
+    return Facts(conversation, facts.message, facts.at, facts.business_hours)
+
+
+def _run_row(
+    rule: Rule, conversation: Conversation, trigger: str, event_key: str | None, *, matched: bool
+) -> RuleRun:
+    return RuleRun(
+        workspace_id=rule.workspace_id,
+        rule=rule,
+        conversation=conversation,
+        trigger=trigger,
+        event_key=event_key if matched else None,
+        matched=matched,
+        created_at=timezone.now(),
+    )
+
+
+def _skip_loop(rule: Rule, conversation: Conversation, trigger: str) -> Outcome:
+    error = _(
+        "Skipped: this rule already ran on this conversation in the same chain of events "
+        "(loop protection)."
+    )
+    run = _run_row(rule, conversation, trigger, None, matched=True)
+    run.error = error
+    run.save()
+    return Outcome(rule.pk, matched=True, error=error)
+
+
+def _run_rule(
+    rule: Rule, conversation: Conversation, trigger: str, event_key: str | None
+) -> tuple[Outcome, list[str]]:
+    """Claim the run (once per event key), then run the actions in one transaction."""
+    try:
+        with transaction.atomic():
+            run = _run_row(rule, conversation, trigger, event_key, matched=True)
+            run.save()
+    except IntegrityError:
+        return Outcome(rule.pk, matched=True, error="already run"), []
+    done: list[str] = []
+    raised: list[str] = []
+    try:
+        with transaction.atomic():
+            for index, spec in enumerate(rule.actions):
+                summary, follow_up = _act(rule, index, spec, conversation, trigger)
+                done.append(summary)
+                if follow_up:
+                    raised.append(follow_up)
+    except Exception as exc:
+        # All or nothing: the rule's changes are rolled back and the reason is logged.
+        if not isinstance(exc, ActionError):
+            logger.exception("Rule %s failed on conversation %s", rule.pk, conversation.pk)
+        run.error = exc.message if isinstance(exc, ActionError) else f"{type(exc).__name__}: {exc}"
+        done, raised = [], []
+    run.actions_done = done
+    run.save(update_fields=["actions_done", "error"])
+    return Outcome(rule.pk, True, tuple(done), run.error), raised
+
+
+def _act(
+    rule: Rule, index: int, spec: dict[str, object], conversation: Conversation, trigger: str
+) -> tuple[str, str | None]:
+    from javob.automation import tasks
+
+    kind = spec["type"]
+    if kind == "email":
+        enqueue_on_commit(tasks.send_rule_email, rule.pk, index, conversation.pk)
+        return "email", None
+    if kind == "webhook":
+        enqueue_on_commit(tasks.call_webhook, rule.pk, index, conversation.pk, trigger)
+        return "webhook", None
+    actor = automation_actor(conversation.workspace_id)
+    context = operations.Context(actor, conversation.pk, system=True)
+    done = operations.run(context, spec)
+    return done.summary, done.follow_up
