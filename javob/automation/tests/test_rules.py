@@ -60,7 +60,9 @@ def rich_conversation(cast: Cast) -> tuple[Conversation, Message]:
     check_assign(cast.alice, talk.pk, assignee_id=cast.alice.pk, team_id=cast.support.pk)
     check_set_priority(cast.alice, talk.pk, "high")
     check_set_labels(cast.alice, talk.pk, ["vip"])
-    check_update_contact(cast.alice, talk.contact_id, ContactInput(custom_attributes={"tier": "gold"}))
+    check_update_contact(
+        cast.alice, talk.contact_id, ContactInput(custom_attributes={"tier": "gold"})
+    )
     # No action sets the language yet (the intelligence step will): set it as it would.
     Conversation.objects.filter(pk=talk.pk).update(language="uz")
     return talk, message
@@ -128,12 +130,12 @@ def test_business_hours_come_from_the_plugged_in_predicate(cast: Cast, settings:
     assert list(talk.labels.values_list("name", flat=True)) == ["after-hours"]
 
 
-@pytest.mark.parametrize(
-    ("match", "expected"), [("all", "none"), ("any", "urgent")]
-)
+@pytest.mark.parametrize(("match", "expected"), [("all", "none"), ("any", "urgent")])
 def test_all_or_any(cast: Cast, match: str, expected: str) -> None:
     talk = conversation(cast.inbox_a.pk)
-    rule(cast, "message_received", "priority urgent", "status is open\npriority is high", match=match)
+    rule(
+        cast, "message_received", "priority urgent", "status is open\npriority is high", match=match
+    )
 
     on_event("message_received", talk.pk)
 
@@ -149,22 +151,35 @@ def test_all_or_any(cast: Cast, match: str, expected: str) -> None:
         ("status contains o", "Line 1: status takes one of: is, is_not, in"),
         ("team is Nobody", "Line 1: no team named 'Nobody'"),
         ("message.text contains", "Line 1: message.text contains needs a value"),
-        ("message.text matches (a+)+$", "Line 1: This pattern could take very long on some "
-         "messages: avoid repeating a group that itself repeats or has alternatives, and "
-         "back-references."),
-        (r"message.text matches (\w|\d)*x", "Line 1: This pattern could take very long on some "
-         "messages: avoid repeating a group that itself repeats or has alternatives, and "
-         "back-references."),
-        (r"message.text matches (a)\1", "Line 1: This pattern could take very long on some "
-         "messages: avoid repeating a group that itself repeats or has alternatives, and "
-         "back-references."),
-        ("message.text matches [unclosed", "Line 1: Not a valid pattern: unterminated character "
-         "set at position 0"),
+        (
+            "message.text matches (a+)+$",
+            "Line 1: This pattern could take very long on some "
+            "messages: avoid repeating a group that itself repeats or has alternatives, and "
+            "back-references.",
+        ),
+        (
+            r"message.text matches (\w|\d)*x",
+            "Line 1: This pattern could take very long on some "
+            "messages: avoid repeating a group that itself repeats or has alternatives, and "
+            "back-references.",
+        ),
+        (
+            r"message.text matches (a)\1",
+            "Line 1: This pattern could take very long on some "
+            "messages: avoid repeating a group that itself repeats or has alternatives, and "
+            "back-references.",
+        ),
+        (
+            "message.text matches [unclosed",
+            "Line 1: Not a valid pattern: unterminated character set at position 0",
+        ),
         ("message.text matches " + "a" * 201, "Line 1: A pattern is at most 200 characters."),
         ("business_hours is maybe", "Line 1: business_hours is yes or no"),
     ],
 )
-def test_bad_conditions_are_refused_with_the_line(cast: Cast, conditions: str, message: str) -> None:
+def test_bad_conditions_are_refused_with_the_line(
+    cast: Cast, conditions: str, message: str
+) -> None:
     with pytest.raises(ActionError) as refused:
         rule(cast, "message_received", "priority low", conditions)
     assert (refused.value.message, refused.value.field) == (message, "conditions")
@@ -182,7 +197,12 @@ def test_no_reply_rules_need_hours(cast: Cast) -> None:
 
 def test_actions_act_as_the_automation_agent(cast: Cast) -> None:
     # given rules that change everything a rule can change
-    check_save_canned(cast.alice, CannedInput("ack", "Ack", {"en": "Hi {{contact.first_name}}, {{agent.first_name | we}} will help."}))
+    check_save_canned(
+        cast.alice,
+        CannedInput(
+            "ack", "Ack", {"en": "Hi {{contact.first_name}}, {{agent.first_name | we}} will help."}
+        ),
+    )
     rule(
         cast,
         "message_received",
@@ -197,7 +217,10 @@ def test_actions_act_as_the_automation_agent(cast: Cast) -> None:
     robot = automation_actor(cast.a.pk)
     talk.refresh_from_db()
     assert (talk.team_id, talk.assignee_id, talk.priority, talk.status) == (
-        cast.sales.pk, cast.bob.pk, "urgent", "pending"
+        cast.sales.pk,
+        cast.bob.pk,
+        "urgent",
+        "pending",
     )
     assert outcome.actions_done == (
         f"assign_team {cast.sales.pk}",
@@ -219,10 +242,19 @@ def test_actions_act_as_the_automation_agent(cast: Cast) -> None:
         ("status", robot.pk, "agent"),
     ]
     reply, note = talk.messages.exclude(direction="incoming").order_by("id")
-    assert (reply.sender_type, reply.sender_agent_id, reply.text) == ("system", None, "Hi Dilnoza, we will help.")
+    assert (reply.sender_type, reply.sender_agent_id, reply.text) == (
+        "system",
+        None,
+        "Hi Dilnoza, we will help.",
+    )
     assert (note.sender_agent_id, note.text) == (robot.pk, "Routed by a rule to the assignee")
     # and the automation agent is no agent anyone sees
-    assert (robot.is_active, robot.user.is_active, robot.role, robot.name) == (False, False, "supervisor", "Automation")
+    assert (robot.is_active, robot.user.is_active, robot.role, robot.name) == (
+        False,
+        False,
+        "supervisor",
+        "Automation",
+    )
 
 
 def test_snooze_and_labels_remove(cast: Cast) -> None:
@@ -237,7 +269,11 @@ def test_snooze_and_labels_remove(cast: Cast) -> None:
 
 
 def test_email_goes_through_django_mail(cast: Cast, on_commit: Callable[..., Any]) -> None:
-    rule(cast, "message_received", "email ops@example.com, lead@example.com | Conversation #{{conversation.number}} | {{contact.name}} wrote to {{inbox.name}}")
+    rule(
+        cast,
+        "message_received",
+        "email ops@example.com, lead@example.com | Conversation #{{conversation.number}} | {{contact.name}} wrote to {{inbox.name}}",
+    )
     talk = conversation(cast.inbox_a.pk)
     with on_commit():
         on_event("message_received", talk.pk)
@@ -259,14 +295,22 @@ def test_webhook_is_called_through_the_safe_client(
         with on_commit():
             on_event("message_received", talk.pk)
         [request] = server.requests
-    assert (request.method, request.path, request.headers["content-type"]) == ("POST", "/javob", "application/json")
+    assert (request.method, request.path, request.headers["content-type"]) == (
+        "POST",
+        "/javob",
+        "application/json",
+    )
     body = request.json()
     assert (body["event"], body["rule"], body["conversation"]["id"]) == (
-        "message_received", {"id": made.pk, "name": "Tell the CRM"}, talk.pk
+        "message_received",
+        {"id": made.pk, "name": "Tell the CRM"},
+        talk.pk,
     )
 
 
-def test_webhook_to_an_internal_address_is_refused(cast: Cast, on_commit: Callable[..., Any]) -> None:
+def test_webhook_to_an_internal_address_is_refused(
+    cast: Cast, on_commit: Callable[..., Any]
+) -> None:
     talk = conversation(cast.inbox_a.pk)
     with serve([Reply(204)]) as server:
         rule(cast, "message_received", f"webhook {server.url}/javob")
@@ -333,10 +377,16 @@ def test_the_run_log_records_matches_errors_and_misses_when_asked(cast: Cast) ->
 
     runs = {run.rule_id: run for run in RuleRun.objects.all()}
     assert set(runs) == {ok.pk, miss.pk, broken.pk}
-    assert (runs[ok.pk].matched, runs[ok.pk].actions_done, runs[ok.pk].error) == (True, ["priority high"], "")
+    assert (runs[ok.pk].matched, runs[ok.pk].actions_done, runs[ok.pk].error) == (
+        True,
+        ["priority high"],
+        "",
+    )
     assert (runs[miss.pk].matched, runs[miss.pk].actions_done) == (False, [])
     assert (runs[broken.pk].matched, runs[broken.pk].actions_done, runs[broken.pk].error) == (
-        True, [], "No such agent in this workspace."
+        True,
+        [],
+        "No such agent in this workspace.",
     )
     assert quiet.pk not in runs
     talk.refresh_from_db()
@@ -350,7 +400,12 @@ def test_the_pipeline_step_runs_created_then_received_rules_once(cast: Cast) -> 
     after_receive(first.pk)
     after_receive(first.pk)  # the pipeline ran again after a crash: nothing repeats
     second = receive_message(
-        InboundMessage(inbox_id=cast.inbox_a.pk, sender=Identity("api", "customer-1"), external_id="again", text="?")
+        InboundMessage(
+            inbox_id=cast.inbox_a.pk,
+            sender=Identity("api", "customer-1"),
+            external_id="again",
+            text="?",
+        )
     ).message
     after_receive(second.pk)
 
@@ -393,12 +448,17 @@ def test_two_rules_that_undo_each_other_stop_after_one_round(cast: Cast) -> None
     assert list(RuleRun.objects.order_by("id").values_list("rule__name", "error")) == [
         ("Reopen", ""),
         ("Park", ""),
-        ("Reopen", "Skipped: this rule already ran on this conversation in the same chain of "
-         "events (loop protection)."),
+        (
+            "Reopen",
+            "Skipped: this rule already ran on this conversation in the same chain of "
+            "events (loop protection).",
+        ),
     ]
     statuses = Event.objects.filter(conversation=talk, kind="status").values_list("data", flat=True)
     assert [(d["from"], d["to"]) for d in statuses] == [
-        ("open", "pending"), ("pending", "open"), ("open", "pending")
+        ("open", "pending"),
+        ("pending", "open"),
+        ("open", "pending"),
     ]
 
 
@@ -430,7 +490,12 @@ def test_no_reply_fires_once_per_waiting_period(cast: Cast) -> None:
         # the customer writes again: a new waiting period starts
         clock.shift(dt.timedelta(minutes=1))
         receive_message(
-            InboundMessage(inbox_id=cast.inbox_a.pk, sender=Identity("api", "waiting"), external_id="w2", text="?")
+            InboundMessage(
+                inbox_id=cast.inbox_a.pk,
+                sender=Identity("api", "waiting"),
+                external_id="w2",
+                text="?",
+            )
         )
         clock.shift(dt.timedelta(hours=4))
         assert no_reply_sweep() == 2
@@ -457,7 +522,9 @@ def test_an_agents_change_runs_rules_in_a_task_after_commit(
     assert list(talk.labels.values_list("name", flat=True)) == ["parked"]
 
 
-def test_a_macro_raises_the_events_of_its_changes(cast: Cast, on_commit: Callable[..., Any]) -> None:
+def test_a_macro_raises_the_events_of_its_changes(
+    cast: Cast, on_commit: Callable[..., Any]
+) -> None:
     from javob.automation.actions import check_apply_macro, check_save_macro
 
     rule(cast, "assigned", "priority high", "assignee is bob@example.com")
