@@ -9,5 +9,7 @@ urlpatterns = [
     path("hooks/<slug:kind>/<int:inbox_id>", hook, name="hook"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("settings/automation/", include("javob.automation.urls")),
+    path("settings/routing/", include("javob.routing.urls")),
     path("", include("javob.web.urls")),
 ]

@@ -81,8 +81,8 @@ def test_a_macro_is_stored_with_ids_and_shown_with_names(cast: Cast) -> None:
         ("snooze soon", "Line 1: give the number of hours to snooze"),
         (
             "webhook https://example.com",
-            "Line 1: unknown action 'webhook'; use one of: "
-            "assign_agent, assign_team, priority, labels_add, labels_remove, status, snooze, reply, note",
+            "Line 1: unknown action 'webhook'; use one of: assign_agent, assign_team, priority, "
+            "labels_add, labels_remove, status, snooze, reply, note",
         ),
         ("# only a comment", "Give at least one action."),
     ],

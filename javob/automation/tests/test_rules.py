@@ -272,7 +272,8 @@ def test_email_goes_through_django_mail(cast: Cast, on_commit: Callable[..., Any
     rule(
         cast,
         "message_received",
-        "email ops@example.com, lead@example.com | Conversation #{{conversation.number}} | {{contact.name}} wrote to {{inbox.name}}",
+        "email ops@example.com, lead@example.com | Conversation #{{conversation.number}} | "
+        "{{contact.name}} wrote to {{inbox.name}}",
     )
     talk = conversation(cast.inbox_a.pk)
     with on_commit():
