@@ -105,18 +105,12 @@ def on_event(
         if chain.depth >= MAX_DEPTH:
             logger.warning("Rule chain too deep at %s on conversation %s", trigger, conversation_id)
             return []
-        conversation = _load(conversation_id)
+        conversation, message = _load(conversation_id, message_id)
         if conversation is None:
             return []
-        query = Rule.objects.filter(
-            workspace_id=conversation.workspace_id, trigger=trigger, enabled=True
-        )
-        if rule_ids is not None:
-            query = query.filter(pk__in=rule_ids)
-        rules = list(query.order_by("position", "id"))
+        rules = _rules(conversation.workspace_id, trigger, rule_ids)
         if not rules:
             return []
-        message = _message(conversation, message_id)
         facts = Facts(conversation, message, timezone.now(), business_hours_predicate())
         outcomes, follow_ups = _run_rules(chain, rules, facts, trigger, event_key)
         chain.depth += 1
@@ -128,43 +122,74 @@ def on_event(
         return outcomes
 
 
-def _load(conversation_id: int) -> Conversation | None:
-    return (
-        Conversation.objects.select_related("contact", "inbox", "inbox__workspace")
+@dataclass(frozen=True, slots=True)
+class RuleRow:
+    """What evaluating a rule needs; the full row is read only when it matches."""
+
+    pk: int
+    match: str
+    conditions: list[dict[str, object]]
+    stop_processing: bool
+    log_misses: bool
+
+
+def _rules(workspace_id: int, trigger: str, rule_ids: tuple[int, ...] | None) -> list[RuleRow]:
+    query = Rule.objects.filter(workspace_id=workspace_id, trigger=trigger, enabled=True)
+    if rule_ids is not None:
+        query = query.filter(pk__in=rule_ids)
+    # Plain tuples, not model instances: building fifty models costs more than the query.
+    rows = query.order_by("position", "id").values_list(
+        "pk", "match", "conditions", "stop_processing", "log_misses"
+    )
+    return [RuleRow(*row) for row in rows]
+
+
+def _load(
+    conversation_id: int, message_id: int | None = None
+) -> tuple[Conversation | None, Message | None]:
+    """The conversation with its contact and inbox, and the message, in one query."""
+    if message_id is not None:
+        message = (
+            Message.objects.select_related("conversation__contact", "conversation__inbox")
+            .defer("conversation__inbox__secrets", "conversation__inbox__settings")
+            .filter(pk=message_id, conversation_id=conversation_id)
+            .first()
+        )
+        if message is not None:
+            return message.conversation, message
+    conversation = (
+        Conversation.objects.select_related("contact", "inbox")
+        .defer("inbox__secrets", "inbox__settings")
         .filter(pk=conversation_id)
         .first()
     )
-
-
-def _message(conversation: Conversation, message_id: int | None) -> Message | None:
-    if message_id is None:
-        return None
-    return Message.objects.filter(pk=message_id, conversation_id=conversation.pk).first()
+    return conversation, None
 
 
 def _run_rules(
-    chain: Chain, rules: list[Rule], facts: Facts, trigger: str, event_key: str | None
+    chain: Chain, rules: list[RuleRow], facts: Facts, trigger: str, event_key: str | None
 ) -> tuple[list[Outcome], list[str]]:
     outcomes: list[Outcome] = []
     follow_ups: list[str] = []
     conversation = facts.conversation
     misses: list[RuleRun] = []
-    for rule in rules:
-        if not all_hold(rule.conditions, rule.match, facts):
+    for row in rules:
+        if not all_hold(row.conditions, row.match, facts):
             # "No reply" runs are logged either way: the sweep skips what it has evaluated.
-            if rule.log_misses or trigger == Trigger.NO_REPLY:
-                misses.append(_run_row(rule, conversation, trigger, event_key, matched=False))
-            outcomes.append(Outcome(rule.pk, matched=False))
+            if row.log_misses or trigger == Trigger.NO_REPLY:
+                misses.append(_run_row(row.pk, conversation, trigger, None, matched=False))
+            outcomes.append(Outcome(row.pk, matched=False))
             continue
-        key = (rule.pk, conversation.pk)
+        key = (row.pk, conversation.pk)
         if key in chain.fired:
-            outcomes.append(_skip_loop(rule, conversation, trigger))
+            outcomes.append(_skip_loop(row.pk, conversation, trigger))
             continue
         chain.fired.add(key)
+        rule = Rule.objects.get(pk=row.pk)
         outcome, raised = _run_rule(rule, conversation, trigger, event_key)
         outcomes.append(outcome)
         follow_ups += [item for item in raised if item not in follow_ups]
-        if rule.stop_processing:
+        if row.stop_processing:
             break
         # Later rules see what earlier ones changed.
         facts = _refresh(facts)
@@ -173,35 +198,40 @@ def _run_rules(
 
 
 def _refresh(facts: Facts) -> Facts:
-    conversation = _load(facts.conversation.pk)
+    conversation, _message = _load(facts.conversation.pk)
     if conversation is None:
         return facts
     return Facts(conversation, facts.message, facts.at, facts.business_hours)
 
 
 def _run_row(
-    rule: Rule, conversation: Conversation, trigger: str, event_key: str | None, *, matched: bool
+    rule_id: int,
+    conversation: Conversation,
+    trigger: str,
+    event_key: str | None,
+    *,
+    matched: bool,
 ) -> RuleRun:
     return RuleRun(
-        workspace_id=rule.workspace_id,
-        rule=rule,
+        workspace_id=conversation.workspace_id,
+        rule_id=rule_id,
         conversation=conversation,
         trigger=trigger,
-        event_key=event_key if matched else None,
+        event_key=event_key,
         matched=matched,
         created_at=timezone.now(),
     )
 
 
-def _skip_loop(rule: Rule, conversation: Conversation, trigger: str) -> Outcome:
+def _skip_loop(rule_id: int, conversation: Conversation, trigger: str) -> Outcome:
     error = _(
         "Skipped: this rule already ran on this conversation in the same chain of events "
         "(loop protection)."
     )
-    run = _run_row(rule, conversation, trigger, None, matched=True)
+    run = _run_row(rule_id, conversation, trigger, None, matched=True)
     run.error = error
     run.save()
-    return Outcome(rule.pk, matched=True, error=error)
+    return Outcome(rule_id, matched=True, error=error)
 
 
 def _run_rule(
@@ -210,7 +240,7 @@ def _run_rule(
     """Claim the run (once per event key), then run the actions in one transaction."""
     try:
         with transaction.atomic():
-            run = _run_row(rule, conversation, trigger, event_key, matched=True)
+            run = _run_row(rule.pk, conversation, trigger, event_key, matched=True)
             run.save()
     except IntegrityError:
         return Outcome(rule.pk, matched=True, error="already run"), []

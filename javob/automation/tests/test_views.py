@@ -101,7 +101,8 @@ def test_charlie_gets_404_for_workspace_a_and_changes_nothing(cast: Cast) -> Non
     )
     # charlie's own pages show nothing of workspace A
     listing = client.get("/settings/automation/").content.decode()
-    assert "thanks" not in listing and "Urgent" not in listing
+    assert "thanks" not in listing
+    assert "Urgent" not in listing
     assert "Refunds" not in client.get("/settings/automation/rules/").content.decode()
     assert (Rule.objects.count(), Rule.objects.get().name, Macro.objects.count()) == (
         1,
