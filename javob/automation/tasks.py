@@ -15,18 +15,36 @@ from django.tasks import task
 from javob.automation.models import Rule
 from javob.automation.render import render, values_for
 from javob.conversations.events import conversation_payload
-from javob.conversations.models import Conversation
+from javob.conversations.models import Conversation, Event, EventKind
 from javob.core import http
 
 logger = logging.getLogger(__name__)
 
 
+# The timeline event each trigger raised by a change stands for.
+EVENT_KINDS = {"status_changed": EventKind.STATUS, "assigned": EventKind.ASSIGNED}
+
+
 @task()
 def run_event(trigger: str, conversation_id: int) -> int:
-    """Run the rules of an event raised outside the rules (an agent's change)."""
+    """Run the rules of an event raised outside the rules (an agent's change).
+
+    The run is keyed by the conversation's latest timeline event of that kind, so the same
+    change announced twice (or a retried task) runs each rule once.
+    """
     from javob.automation.engine import on_event
 
-    return sum(1 for outcome in on_event(trigger, conversation_id) if outcome.matched)
+    latest = (
+        Event.objects.filter(
+            conversation_id=conversation_id, kind=EVENT_KINDS.get(trigger, trigger)
+        )
+        .order_by("-id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    key = f"event:{latest}" if latest is not None else None
+    outcomes = on_event(trigger, conversation_id, event_key=key)
+    return sum(1 for outcome in outcomes if outcome.matched)
 
 
 def _action(rule_id: int, index: int, kind: str) -> tuple[Rule, dict[str, object]] | None:

@@ -535,3 +535,20 @@ def test_a_macro_raises_the_events_of_its_changes(
         check_apply_macro(cast.alice, macro.pk, talk.pk)
     talk.refresh_from_db()
     assert (talk.assignee_id, talk.priority) == (cast.bob.pk, "high")
+
+
+def test_the_same_change_announced_twice_runs_each_rule_once(
+    cast: Cast, on_commit: Callable[..., Any]
+) -> None:
+    from javob.automation.engine import notify
+    from javob.conversations.actions import check_change_status
+
+    made = rule(cast, "status_changed", "note Status changed", "status is pending")
+    talk = conversation(cast.inbox_a.pk)
+    with on_commit():
+        check_change_status(cast.alice, talk.pk, "pending")
+        notify("status_changed", talk.pk)
+        notify("status_changed", talk.pk)  # e.g. by the action and by the view
+    runs = RuleRun.objects.filter(rule=made)
+    assert [(r.matched, r.error) for r in runs] == [(True, "")]
+    assert talk.messages.filter(direction="note").count() == 1
