@@ -1,4 +1,5 @@
-"""The scheduler's sweep for the "no reply for N hours" trigger (`core.scheduler.SWEEPS`).
+"""The scheduler's sweeps (`core.scheduler.SWEEPS`): the "no reply for N hours" trigger, and
+the run log's retention.
 
 A conversation qualifies when it is open and its customer's last message has waited at
 least N hours with nothing sent since. Each waiting period runs a rule once: every
@@ -54,3 +55,17 @@ def _due(rule: Rule, now: dt.datetime) -> list[tuple[int, dt.datetime]]:
         .values_list("pk", "last_incoming_at")
     )
     return [(pk, since) for pk, since in query[:BATCH] if since is not None]
+
+
+RUN_LOG_DAYS = 90  # at least the longest "no reply" wait, so a pruned run never re-fires
+
+
+def prune_rule_runs(now: dt.datetime | None = None) -> int:
+    """Delete run-log rows older than RUN_LOG_DAYS, a batch per sweep."""
+    now = now or timezone.now()
+    old = RuleRun.objects.filter(created_at__lt=now - dt.timedelta(days=RUN_LOG_DAYS))
+    ids = list(old.order_by("id").values_list("pk", flat=True)[:BATCH])
+    if not ids:
+        return 0
+    deleted, _by_model = RuleRun.objects.filter(pk__in=ids).delete()
+    return deleted

@@ -46,11 +46,18 @@ def no_reply_rules() -> int:
     return no_reply_sweep()
 
 
+def prune_rule_runs() -> int:
+    from javob.automation.sweeps import prune_rule_runs as prune
+
+    return prune()
+
+
 SWEEPS: list[Callable[[], int]] = [
     wake_snoozed,
     resend_due_messages,
     reprocess_pending_payloads,
     no_reply_rules,
+    prune_rule_runs,
 ]
 
 

@@ -552,3 +552,18 @@ def test_the_same_change_announced_twice_runs_each_rule_once(
     runs = RuleRun.objects.filter(rule=made)
     assert [(r.matched, r.error) for r in runs] == [(True, "")]
     assert talk.messages.filter(direction="note").count() == 1
+
+
+def test_the_run_log_keeps_ninety_days(cast: Cast) -> None:
+    from javob.automation.sweeps import prune_rule_runs
+
+    rule(cast, "message_received", "priority high")
+    talk = conversation(cast.inbox_a.pk)
+    with time_machine.travel(T0, tick=False) as clock:
+        on_event("message_received", talk.pk, event_key="old")
+        clock.shift(dt.timedelta(days=1))
+        on_event("message_received", talk.pk, event_key="new")
+        clock.shift(dt.timedelta(days=89, seconds=1))
+        assert prune_rule_runs() == 1
+        assert prune_rule_runs() == 0
+    assert list(RuleRun.objects.values_list("event_key", flat=True)) == ["new"]

@@ -35,6 +35,7 @@ def test_once_runs_every_sweep_and_prints_json(cast: Cast) -> None:
         "resend_due_messages": 0,
         "reprocess_pending_payloads": 0,
         "no_reply_rules": 0,
+        "prune_rule_runs": 0,
     }
     assert Conversation.objects.get(pk=conversation_id).status == Status.OPEN
 
