@@ -212,3 +212,24 @@ def test_use_counts_and_macro_apply_from_the_conversation(cast: Cast) -> None:
         ).status_code
         == 404
     )
+
+
+def test_the_rule_page_shows_its_run_log_in_the_viewers_time(cast: Cast) -> None:
+    import datetime as dt
+
+    import time_machine
+
+    from javob.automation.engine import on_event
+
+    _canned, _macro, rule = setup(cast)
+    talk = conversation(cast.inbox_a.pk, "I want a refund")
+    type(cast.alice).objects.filter(pk=cast.alice.pk).update(time_zone="Asia/Tashkent")
+    with time_machine.travel(dt.datetime(2026, 11, 23, 20, 30, tzinfo=dt.UTC), tick=False):
+        on_event("message_received", talk.pk, message_id=talk.messages.get().pk)
+
+    page = client_for(cast.alice).get(f"/settings/automation/rules/{rule.pk}/").content.decode()
+
+    row = page[page.index("<tbody>", page.index("Run log")) :]
+    assert "2026-11-24 01:30:00" in row
+    assert f"#{talk.number}" in row
+    assert "labels_add refund" in row
