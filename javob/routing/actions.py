@@ -23,7 +23,14 @@ from javob.conversations.actions import check_assign
 from javob.conversations.models import ChannelKind, Conversation, Inbox, Status
 from javob.core.errors import ActionError, NotFound
 from javob.routing.models import ChannelSkills, RoutingSetting, Strategy
-from javob.routing.queries import Candidate, access_setting, pool, require_admin, setting_for
+from javob.routing.queries import (
+    Candidate,
+    OnShift,
+    access_setting,
+    pool,
+    require_admin,
+    setting_for,
+)
 
 ROUTED = "routed"  # timeline event kind (see docs/automation.md: add it to EventKind)
 
@@ -34,8 +41,13 @@ class Routed:
     reason: str
 
 
-def route_conversation(conversation_id: int, at: dt.datetime | None = None) -> Routed:
+def route_conversation(
+    conversation_id: int, at: dt.datetime | None = None, on_shift: OnShift | None = None
+) -> Routed:
     """Assign an unassigned, active conversation to the agent its routing setting picks.
+
+    `on_shift(membership_ids, at) -> set[int]` says who is inside their shift; by default
+    the function JAVOB_ROUTING_ON_SHIFT names, else everyone.
 
     Two routings at once never pick from the same counts: the setting row is locked first
     (select_for_update; on SQLite the write transaction serializes them), then the
@@ -57,7 +69,7 @@ def route_conversation(conversation_id: int, at: dt.datetime | None = None) -> R
             return Routed(conversation.assignee_id, "already_assigned")
         if conversation.status not in (Status.OPEN, Status.PENDING):
             return Routed(None, "not_active")
-        candidates = pool(setting, conversation, at)
+        candidates = pool(setting, conversation, at, on_shift)
         pick = choose(setting, candidates.candidates)
         if pick is None:
             return Routed(None, "no_agent")

@@ -62,7 +62,12 @@ class Pool:
     excluded: dict[str, int]  # filter -> agents it removed
 
 
-def pool(setting: RoutingSetting, conversation: Conversation, at: dt.datetime) -> Pool:
+def pool(
+    setting: RoutingSetting,
+    conversation: Conversation,
+    at: dt.datetime,
+    on_shift: OnShift | None = None,
+) -> Pool:
     members = Membership.objects.filter(workspace_id=conversation.workspace_id, is_active=True)
     if conversation.team_id is not None:
         members = members.filter(teams=conversation.team_id)
@@ -74,7 +79,7 @@ def pool(setting: RoutingSetting, conversation: Conversation, at: dt.datetime) -
             pk for pk, availability, _languages in rows if availability == Availability.ONLINE
         }
         ids = _keep(ids, online, "offline", excluded)
-    ids = _keep(ids, on_shift_function()(ids, at), "off_shift", excluded)
+    ids = _keep(ids, (on_shift or on_shift_function())(ids, at), "off_shift", excluded)
     if setting.match_language and conversation.language:
         speakers = {pk for pk, _a, languages in rows if speaks(languages, conversation.language)}
         ids = _keep(ids, speakers, "language", excluded)

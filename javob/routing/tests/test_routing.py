@@ -308,3 +308,14 @@ def test_two_routings_at_once_never_pick_from_stale_counts() -> None:
     assert sorted(Conversation.objects.values_list("assignee_id", flat=True)) == sorted(
         [cast.alice.pk, cast.bob.pk]
     )
+
+
+@pytest.mark.django_db
+def test_shifts_can_be_passed_in(cast: Cast) -> None:
+    online(cast.alice, cast.bob)
+    inbox_setting(cast)
+    talk = conversation(cast.inbox_a.pk)
+
+    routed = route_conversation(talk.pk, on_shift=lambda ids, at: {cast.bob.pk} & set(ids))
+
+    assert routed.assignee_id == cast.bob.pk
