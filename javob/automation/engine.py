@@ -18,12 +18,13 @@ other stop after one round; the skipped run is logged with the reason.
 from __future__ import annotations
 
 import contextvars
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -105,11 +106,11 @@ def on_event(
         if chain.depth >= MAX_DEPTH:
             logger.warning("Rule chain too deep at %s on conversation %s", trigger, conversation_id)
             return []
+        rules = _rules(conversation_id, trigger, rule_ids)
+        if not rules:  # the common case for most events: one query and done
+            return []
         conversation, message = _load(conversation_id, message_id)
         if conversation is None:
-            return []
-        rules = _rules(conversation.workspace_id, trigger, rule_ids)
-        if not rules:
             return []
         facts = Facts(conversation, message, timezone.now(), business_hours_predicate())
         outcomes, follow_ups = _run_rules(chain, rules, facts, trigger, event_key)
@@ -133,15 +134,41 @@ class RuleRow:
     log_misses: bool
 
 
-def _rules(workspace_id: int, trigger: str, rule_ids: tuple[int, ...] | None) -> list[RuleRow]:
-    query = Rule.objects.filter(workspace_id=workspace_id, trigger=trigger, enabled=True)
-    if rule_ids is not None:
-        query = query.filter(pk__in=rule_ids)
-    # Plain tuples, not model instances: building fifty models costs more than the query.
-    rows = query.order_by("position", "id").values_list(
-        "pk", "match", "conditions", "stop_processing", "log_misses"
+def _rules(conversation_id: int, trigger: str, rule_ids: tuple[int, ...] | None) -> list[RuleRow]:
+    """The enabled rules of `trigger` in the conversation's workspace, in order.
+
+    This runs for every message and every change, so it is one hand-written statement
+    (building the ORM query and fifty model rows costs more than the query itself).
+    """
+    q = connection.ops.quote_name
+    columns = ", ".join(
+        q(c) for c in ("id", "match", "conditions", "stop_processing", "log_misses")
     )
-    return [RuleRow(*row) for row in rows]
+    sql = (
+        f"SELECT {columns} FROM {q(Rule._meta.db_table)} "  # noqa: S608
+        f"WHERE {q('workspace_id')} = (SELECT {q('workspace_id')} "
+        f"FROM {q(Conversation._meta.db_table)} WHERE {q('id')} = %s) "
+        f"AND {q('trigger')} = %s AND {q('enabled')}"
+    )
+    params: list[int | str] = [conversation_id, trigger]
+    if rule_ids is not None:
+        if not rule_ids:
+            return []
+        sql += f" AND {q('id')} IN ({', '.join(['%s'] * len(rule_ids))})"
+        params += list(rule_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} ORDER BY {q('position')}, {q('id')}", params)
+        rows = cursor.fetchall()
+    return [
+        RuleRow(pk, match, _json(conditions), bool(stop), bool(log_misses))
+        for pk, match, conditions, stop, log_misses in rows
+    ]
+
+
+def _json(value: object) -> list[dict[str, object]]:
+    # SQLite returns JSON columns as text; psycopg decodes jsonb itself.
+    decoded = json.loads(value) if isinstance(value, str | bytes) else value
+    return decoded if isinstance(decoded, list) else []
 
 
 def _load(
@@ -149,20 +176,24 @@ def _load(
 ) -> tuple[Conversation | None, Message | None]:
     """The conversation with its contact and inbox, and the message, in one query."""
     if message_id is not None:
-        message = (
-            Message.objects.select_related("conversation__contact", "conversation__inbox")
-            .defer("conversation__inbox__secrets", "conversation__inbox__settings")
-            .filter(pk=message_id, conversation_id=conversation_id)
-            .first()
-        )
-        if message is not None:
+        try:
+            message = (
+                Message.objects.select_related("conversation__contact", "conversation__inbox")
+                .defer("conversation__inbox__secrets", "conversation__inbox__settings")
+                .get(pk=message_id, conversation_id=conversation_id)
+            )
+        except Message.DoesNotExist:
+            pass
+        else:
             return message.conversation, message
-    conversation = (
-        Conversation.objects.select_related("contact", "inbox")
-        .defer("inbox__secrets", "inbox__settings")
-        .filter(pk=conversation_id)
-        .first()
-    )
+    try:
+        conversation = (
+            Conversation.objects.select_related("contact", "inbox")
+            .defer("inbox__secrets", "inbox__settings")
+            .get(pk=conversation_id)
+        )
+    except Conversation.DoesNotExist:
+        return None, None
     return conversation, None
 
 
