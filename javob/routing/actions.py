@@ -42,12 +42,16 @@ class Routed:
 
 
 def route_conversation(
-    conversation_id: int, at: dt.datetime | None = None, on_shift: OnShift | None = None
+    conversation_id: int,
+    at: dt.datetime | None = None,
+    on_shift: OnShift | None = None,
+    exclude: frozenset[int] = frozenset(),
 ) -> Routed:
     """Assign an unassigned, active conversation to the agent its routing setting picks.
 
     `on_shift(membership_ids, at) -> set[int]` says who is inside their shift; by default
-    the function JAVOB_ROUTING_ON_SHIFT names, else everyone.
+    the function JAVOB_ROUTING_ON_SHIFT names, else everyone. Agents in `exclude` are left
+    out (the one who just went offline).
 
     Two routings at once never pick from the same counts: the setting row is locked first
     (select_for_update; on SQLite the write transaction serializes them), then the
@@ -69,7 +73,7 @@ def route_conversation(
             return Routed(conversation.assignee_id, "already_assigned")
         if conversation.status not in (Status.OPEN, Status.PENDING):
             return Routed(None, "not_active")
-        candidates = pool(setting, conversation, at, on_shift)
+        candidates = pool(setting, conversation, at, on_shift, exclude)
         pick = choose(setting, candidates.candidates)
         if pick is None:
             return Routed(None, "no_agent")
@@ -122,7 +126,7 @@ def on_availability_changed(membership_id: int) -> int:
             continue
         if _unassign(conversation, member):
             moved += 1
-            route_conversation(conversation.pk)
+            route_conversation(conversation.pk, exclude=frozenset({member.pk}))
     return moved
 
 

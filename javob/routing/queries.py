@@ -67,13 +67,14 @@ def pool(
     conversation: Conversation,
     at: dt.datetime,
     on_shift: OnShift | None = None,
+    exclude: frozenset[int] = frozenset(),
 ) -> Pool:
     members = Membership.objects.filter(workspace_id=conversation.workspace_id, is_active=True)
     if conversation.team_id is not None:
         members = members.filter(teams=conversation.team_id)
     rows = list(members.order_by("id").values_list("pk", "availability", "languages"))
     excluded: dict[str, int] = {}
-    ids = [pk for pk, _availability, _languages in rows]
+    ids = [pk for pk, _availability, _languages in rows if pk not in exclude]
     if setting.only_online:
         online = {
             pk for pk, availability, _languages in rows if availability == Availability.ONLINE

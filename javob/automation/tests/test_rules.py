@@ -567,3 +567,17 @@ def test_the_run_log_keeps_ninety_days(cast: Cast) -> None:
         assert prune_rule_runs() == 1
         assert prune_rule_runs() == 0
     assert list(RuleRun.objects.values_list("event_key", flat=True)) == ["new"]
+
+
+def test_notify_does_nothing_while_rules_run(
+    cast: Cast, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    from javob.automation.engine import _in_chain, notify
+
+    talk = conversation(cast.inbox_a.pk)
+    with django_capture_on_commit_callbacks() as callbacks:
+        with _in_chain():
+            notify("status_changed", talk.pk)
+        assert callbacks == []
+        notify("status_changed", talk.pk)
+    assert len(callbacks) == 1

@@ -319,3 +319,21 @@ def test_shifts_can_be_passed_in(cast: Cast) -> None:
     routed = route_conversation(talk.pk, on_shift=lambda ids, at: {cast.bob.pk} & set(ids))
 
     assert routed.assignee_id == cast.bob.pk
+
+
+@pytest.mark.django_db
+def test_the_agent_who_went_offline_is_not_picked_again_when_offline_agents_count(
+    cast: Cast,
+) -> None:
+    online(cast.alice, cast.bob)
+    inbox_setting(cast, only_online=False, unassign_when_offline=True)
+    first = route_new(cast, "c1")
+    holder = first.assignee_id
+    assert holder is not None
+    member = Membership.objects.get(pk=holder)
+
+    check_set_availability(member, "offline")
+    assert on_availability_changed(member.pk) == 1
+
+    first.refresh_from_db()
+    assert first.assignee_id not in (None, holder)
