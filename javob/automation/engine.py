@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,7 +33,8 @@ from javob.automation import operations
 from javob.automation.actor import automation_actor
 from javob.automation.conditions import Facts, all_hold, business_hours_predicate
 from javob.automation.models import Rule, RuleRun, Trigger
-from javob.conversations.models import Conversation, Message
+from javob.contacts.models import Contact
+from javob.conversations.models import Conversation, Inbox, Message
 from javob.core.errors import ActionError
 from javob.core.tasks import enqueue_on_commit
 
@@ -174,27 +176,45 @@ def _json(value: object) -> list[dict[str, object]]:
 def _load(
     conversation_id: int, message_id: int | None = None
 ) -> tuple[Conversation | None, Message | None]:
-    """The conversation with its contact and inbox, and the message, in one query."""
-    if message_id is not None:
-        try:
-            message = (
-                Message.objects.select_related("conversation__contact", "conversation__inbox")
-                .defer("conversation__inbox__secrets", "conversation__inbox__settings")
-                .get(pk=message_id, conversation_id=conversation_id)
-            )
-        except Message.DoesNotExist:
-            pass
-        else:
-            return message.conversation, message
-    try:
-        conversation = (
-            Conversation.objects.select_related("contact", "inbox")
-            .defer("inbox__secrets", "inbox__settings")
-            .get(pk=conversation_id)
-        )
-    except Conversation.DoesNotExist:
+    """The conversation with its contact and inbox, and the message.
+
+    Plain `SELECT *` by primary key through `raw()` (which still converts every field):
+    four of them cost less than one ORM query joining the four tables, whose building
+    dominated the evaluation of fifty rules.
+    """
+    conversation = _by_pk(Conversation, conversation_id)
+    if conversation is None:
         return None, None
-    return conversation, None
+    contact = _by_pk(Contact, conversation.contact_id)
+    if contact is not None:
+        conversation.contact = contact
+    q = connection.ops.quote_name
+    inbox = next(
+        iter(
+            Inbox.objects.raw(
+                f"SELECT {q('id')}, {q('workspace_id')}, {q('kind')}, {q('name')} "  # noqa: S608
+                f"FROM {q(Inbox._meta.db_table)} WHERE {q('id')} = %s",
+                [conversation.inbox_id],
+            )
+        ),
+        None,
+    )
+    if inbox is not None:
+        conversation.inbox = inbox  # secrets and settings stay unread (deferred)
+    message = None
+    if message_id is not None:
+        message = _by_pk(Message, message_id)
+        if message is not None and message.conversation_id != conversation.pk:
+            message = None
+        elif message is not None:
+            message.conversation = conversation
+    return conversation, message
+
+
+def _by_pk[M: Model](model: type[M], pk: int) -> M | None:
+    q = connection.ops.quote_name
+    sql = f"SELECT * FROM {q(model._meta.db_table)} WHERE {q('id')} = %s"  # noqa: S608
+    return next(iter(model._default_manager.raw(sql, [pk])), None)
 
 
 def _run_rules(
