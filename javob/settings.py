@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "javob.intelligence",
     "javob.connectors.webchat",
     "javob.sla",
+    "javob.automation",
+    "javob.routing",
     "javob.web",
 ]
 if REDIS_URL:

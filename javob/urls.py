@@ -11,6 +11,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("settings/sla/", include("javob.sla.urls")),
+    path("settings/automation/", include("javob.automation.urls")),
+    path("settings/routing/", include("javob.routing.urls")),
     path("settings/", include("javob.web.settings_pages.urls")),
     path("", include("javob.web.urls")),
 ]

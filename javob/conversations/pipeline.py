@@ -22,6 +22,8 @@ AFTER_RECEIVE: tuple[str, ...] = (
     "javob.connectors.webchat.bots.answer_first",
     "javob.sla.steps.after_receive",
     "javob.sla.autoack.auto_acknowledge",
+    "javob.automation.steps.after_receive",
+    "javob.routing.steps.after_receive",
 )
 
 

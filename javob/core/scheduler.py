@@ -50,6 +50,16 @@ def sweep_sla() -> int:
     from javob.sla.sweep import sweep_sla as sweep
 
     return sweep()
+def no_reply_rules() -> int:
+    from javob.automation.sweeps import no_reply_sweep
+
+    return no_reply_sweep()
+
+
+def prune_rule_runs() -> int:
+    from javob.automation.sweeps import prune_rule_runs as prune
+
+    return prune()
 
 
 SWEEPS: list[Callable[[], int]] = [
@@ -58,6 +68,8 @@ SWEEPS: list[Callable[[], int]] = [
     reprocess_pending_payloads,
     email_webchat_followups,
     sweep_sla,
+    no_reply_rules,
+    prune_rule_runs,
 ]
 
 

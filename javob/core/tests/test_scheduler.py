@@ -36,6 +36,8 @@ def test_once_runs_every_sweep_and_prints_json(cast: Cast) -> None:
         "reprocess_pending_payloads": 0,
         "email_webchat_followups": 0,
         "sweep_sla": 0,
+        "no_reply_rules": 0,
+        "prune_rule_runs": 0,
     }
     assert Conversation.objects.get(pk=conversation_id).status == Status.OPEN
 
