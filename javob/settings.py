@@ -267,6 +267,10 @@ JAVOB_SCHEDULER_INTERVAL = float(os.environ.get("JAVOB_SCHEDULER_INTERVAL", "5")
 # web chat visitors wait for it, so keep it short (each poll is one indexed SELECT).
 JAVOB_WORKER_INTERVAL = float(os.environ.get("JAVOB_WORKER_INTERVAL", "0.05"))
 
+# Routing reads agents' shifts and rules read business hours from the SLA calendars.
+JAVOB_ROUTING_ON_SHIFT = "javob.sla.queries.on_shift"
+JAVOB_AUTOMATION_BUSINESS_HOURS = "javob.sla.queries.open_now"
+
 # Web chat: rate limits per visitor and per client IP (many visitors may share one IP).
 JAVOB_WIDGET_LIMITS = {
     "connects_per_ip_minute": int(os.environ.get("JAVOB_WIDGET_CONNECTS_PER_IP_MINUTE", "600")),

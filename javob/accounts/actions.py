@@ -109,8 +109,14 @@ def do_add_agent(workspace: Workspace, data: AgentInput) -> Membership:
 def check_set_availability(actor: Membership, availability: str) -> Membership:
     if availability not in Availability.values:
         raise ActionError(_("Unknown availability."), field="availability")
+    changed = actor.availability != availability
     actor.availability = availability
     actor.save(update_fields=["availability"])
+    if changed:
+        # Routing may hand an agent's conversations on when they go offline (a task).
+        from javob.routing.tasks import notify_availability
+
+        notify_availability(actor.pk)
     return actor
 
 

@@ -2,8 +2,8 @@
 
 Everything a condition reads is loaded once into `Facts`; evaluating fifty rules is then
 plain Python. Sentiment and intent are read from the message with getattr, so conditions on
-them work as soon as the intelligence pipeline stores them (as message fields or in
-`metadata["sentiment"]` / `metadata["intent"]`) and are simply false before.
+them work once the enrichment step has stored them on the message (a connector may also give
+them in `metadata["sentiment"]` / `metadata["intent"]`), and are simply false before.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def _message_value(message: Message | None, name: str) -> Any:
     if name == "text":
         return message.text
     value = getattr(message, name, None)
-    if value is None:
+    if value in (None, ""):  # not enriched (yet): a connector may have said it
         value = (message.metadata or {}).get(name)
     if isinstance(value, dict):  # {"label": "negative", "score": 0.9}
         value = value.get("label")

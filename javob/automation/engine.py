@@ -20,9 +20,10 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
@@ -34,7 +35,7 @@ from javob.automation.actor import automation_actor
 from javob.automation.conditions import Facts, all_hold, business_hours_predicate
 from javob.automation.models import Rule, RuleRun, Trigger
 from javob.contacts.models import Contact
-from javob.conversations.models import Conversation, Inbox, Message
+from javob.conversations.models import Conversation, Event, Inbox, Message
 from javob.core.errors import ActionError
 from javob.core.tasks import enqueue_on_commit
 
@@ -331,3 +332,39 @@ def _act(
     context = operations.Context(actor, conversation.pk, system=True)
     done = operations.run(context, spec)
     return done.summary, done.follow_up
+
+
+# --- raised by other parts, registered where they announce their changes ------------------
+
+_EVENT_TRIGGERS = {"status": Trigger.STATUS_CHANGED, "assigned": Trigger.ASSIGNED}
+
+
+def on_timeline_event(event: Event) -> None:
+    """A conversations.hooks reaction: a status change or an assignment raises its rules
+    (after commit, in a task; never while rules themselves are making the change)."""
+    trigger = _EVENT_TRIGGERS.get(event.kind)
+    if trigger is not None:
+        notify(trigger, event.conversation_id)
+
+
+def on_sla_claims(kind: str, claims: Sequence[Any]) -> None:
+    """An SLA sweep listener: each warning or breach raises its rules once, keyed by the
+    timer and its time, so a repeated sweep runs nothing twice."""
+    trigger = Trigger.SLA_WARNING if kind == "sla_warning" else Trigger.SLA_BREACH
+    # A catch-up after downtime may bring 100k claims: ask once which workspaces have rules.
+    with_rules = set(
+        Rule.objects.filter(
+            workspace_id__in={claim.workspace_id for claim in claims},
+            trigger=trigger,
+            enabled=True,
+        ).values_list("workspace_id", flat=True)
+    )
+    for claim in claims:
+        if claim.workspace_id not in with_rules:
+            continue
+        on_event(
+            trigger,
+            claim.conversation_id,
+            event_key=f"sla:{claim.timer_id}:{claim.at.isoformat()}",
+            target=claim.metric,
+        )

@@ -21,7 +21,8 @@ logger = logging.getLogger(__name__)
 
 AFTER_EVENT: dict[str, tuple[str, ...]] = {
     "message_out": ("javob.sla.steps.on_event",),
-    "status": ("javob.sla.steps.on_event",),
+    "status": ("javob.sla.steps.on_event", "javob.automation.engine.on_timeline_event"),
+    "assigned": ("javob.automation.engine.on_timeline_event",),
     "priority": ("javob.sla.steps.on_event",),
     "team": ("javob.sla.steps.on_event",),
     "labels": ("javob.sla.steps.on_event",),

@@ -301,6 +301,7 @@ class EventKind(models.TextChoices):
     SLA_FULFILLED = "sla_fulfilled", _("SLA target met")
     SLA_BREACHED = "sla_breached", _("SLA target breached")
     SLA_WARNING = "sla_warning", _("SLA target due soon")
+    ROUTED = "routed", _("Routed")
     MESSAGE_EDITED = "message_edited", _("Message edited by the customer")
 
 

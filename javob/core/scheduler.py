@@ -50,6 +50,8 @@ def sweep_sla() -> int:
     from javob.sla.sweep import sweep_sla as sweep
 
     return sweep()
+
+
 def no_reply_rules() -> int:
     from javob.automation.sweeps import no_reply_sweep
 

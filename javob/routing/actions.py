@@ -20,7 +20,7 @@ from javob.accounts.queries import access_agent
 from javob.automation.actor import automation_actor
 from javob.conversations import events
 from javob.conversations.actions import check_assign
-from javob.conversations.models import ChannelKind, Conversation, Inbox, Status
+from javob.conversations.models import ChannelKind, Conversation, EventKind, Inbox, Status
 from javob.core.errors import ActionError, NotFound
 from javob.routing.models import ChannelSkills, RoutingSetting, Strategy
 from javob.routing.queries import (
@@ -32,7 +32,7 @@ from javob.routing.queries import (
     setting_for,
 )
 
-ROUTED = "routed"  # timeline event kind (see docs/automation.md: add it to EventKind)
+ROUTED = EventKind.ROUTED
 
 
 @dataclass(frozen=True, slots=True)

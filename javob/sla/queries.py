@@ -210,3 +210,10 @@ def with_next_due(query: QuerySet[Conversation]) -> QuerySet[Conversation]:
         .values("first")
     )
     return query.annotate(sla_due_at=Subquery(due))
+
+
+def open_now(conversation: Conversation, at: dt.datetime) -> bool:
+    """Whether the conversation's team or inbox is inside its business hours at `at` (always,
+    without a calendar): the automation rules' "business hours now" condition."""
+    calendar = calendar_for(conversation)
+    return calendar is None or hours.is_open(as_hours(calendar), at)

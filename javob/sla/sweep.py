@@ -31,7 +31,7 @@ from javob.sla.models import SlaTimer
 logger = logging.getLogger(__name__)
 
 BATCH = 5000
-LISTENERS: tuple[str, ...] = ()
+LISTENERS: tuple[str, ...] = ("javob.automation.engine.on_sla_claims",)
 
 
 @dataclass(frozen=True, slots=True)
