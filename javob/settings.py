@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "javob.contacts",
     "javob.conversations",
     "javob.connectors",
+    "javob.connectors.email",
     "javob.realtime",
     "javob.intelligence",
     "javob.web",

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 CONNECTORS: dict[str, str] = {
     "api": "javob.connectors.api.connector.ApiConnector",
+    "email": "javob.connectors.email.connector.EmailConnector",
 }
 
 
