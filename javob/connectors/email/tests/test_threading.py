@@ -85,9 +85,8 @@ def _import(inbox: Inbox, order: list[str], corpus: dict[str, bytes]) -> set[fro
     assert set(process_all()) == {"message"}
     groups: dict[int, set[str]] = {}
     for key in corpus:
-        groups.setdefault(
-            conversation_of(f"<{key}@c>" if len(key) == 1 else f"<{key}@v>").pk, set()
-        ).add(key)
+        message_id = f"<{key}@c>" if len(key) == 1 else f"<{key}@v>"
+        groups.setdefault(conversation_of(message_id, inbox).pk, set()).add(key)
     return {frozenset(group) for group in groups.values()}
 
 
