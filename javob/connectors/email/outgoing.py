@@ -102,7 +102,9 @@ def recipients(message: Message) -> tuple[str, list[str]]:
 def build_mime(message: Message, outgoing: OutgoingMail, settings: MailSettings) -> EmailMessage:
     to, cc = recipients(message)
     agent = message.sender_agent
-    sender_name = agent.name if agent is not None else message.inbox.name
+    sender_name = message.inbox.name
+    if agent is not None:
+        sender_name = agent.display_name or agent.user.get_full_name() or sender_name
     mail = EmailMessage()
     mail["From"] = formataddr((sender_name, settings.address))
     mail["To"] = to

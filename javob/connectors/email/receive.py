@@ -53,7 +53,8 @@ def receive_parsed(raw: RawMail, parsed: ParsedMail) -> Result:
     settings = mail_settings(inbox)
     own_id = threading.norm_id(parsed.message_id)
     with transaction.atomic():
-        if own_id and OutgoingMail.objects.filter(rfc_message_id=own_id).exists():
+        ours = OutgoingMail.objects.filter(inbox__workspace_id=inbox.workspace_id)
+        if own_id and ours.filter(rfc_message_id=own_id).exists():
             return Result(Outcome.OWN)  # our own reply, seen again (a Cc or a Sent copy)
         if parsed.bounce is not None:
             return _bounce(inbox, parsed.bounce)

@@ -24,7 +24,7 @@ T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 def email_inbox(
     workspace: Workspace, address: str = "support@shop.example", **options: str
 ) -> Inbox:
-    return do_add_inbox(workspace, "email", f"Mail {address}", {"address": address, **options}, [])
+    return do_add_inbox(workspace, "email", "Shop support", {"address": address, **options}, [])
 
 
 def mail(
