@@ -40,7 +40,31 @@ def reprocess_pending_payloads() -> int:
     return len(ids)
 
 
-SWEEPS: list[Callable[[], int]] = [wake_snoozed, resend_due_messages, reprocess_pending_payloads]
+def poll_mailboxes() -> int:
+    from javob.connectors.email.tasks import due_mailboxes, fetch_mailbox
+
+    ids = due_mailboxes()
+    for inbox_id in ids:
+        fetch_mailbox.enqueue(inbox_id)
+    return len(ids)
+
+
+def reprocess_pending_mail() -> int:
+    from javob.connectors.email.tasks import pending_mail, process_mail
+
+    ids = pending_mail()
+    for raw_mail_id in ids:
+        process_mail.enqueue(raw_mail_id)
+    return len(ids)
+
+
+SWEEPS: list[Callable[[], int]] = [
+    wake_snoozed,
+    resend_due_messages,
+    reprocess_pending_payloads,
+    poll_mailboxes,
+    reprocess_pending_mail,
+]
 
 
 def run_once() -> dict[str, int]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,11 +26,16 @@ def dovecot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dovecot
     if not dovecot_available():
         yield None
         return
-    server = Dovecot.start(tmp_path_factory.mktemp("dovecot"))
+    # Not under pytest's private (0700) temp root: Dovecot's own processes run as its user
+    # and must read the password file and write the mail directory.
+    root = Path(tempfile.mkdtemp(prefix="javob-dovecot-"))
+    root.chmod(0o755)
+    server = Dovecot.start(root)
     try:
         yield server
     finally:
         server.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ from cryptography.x509.oid import NameOID
 
 DOVECOT = "/usr/sbin/dovecot"
 PASSWORD = "s3cret-pass"
+MAX_USERS = 500
 
 
 def free_port() -> int:
@@ -111,8 +112,7 @@ service anvil {{
 
 @dataclass
 class Dovecot:
-    """A Dovecot instance of our own, in a temporary directory. Mailbox users are added on
-    the fly (passwd-file is re-read when it changes)."""
+    """A Dovecot instance of our own, in a temporary directory."""
 
     root: Path
     cert: Path
@@ -129,7 +129,10 @@ class Dovecot:
         owner = "dovecot" if _has_user("dovecot") else "nobody"
         entry = pwd.getpwnam(owner) if os.geteuid() == 0 else pwd.getpwuid(os.geteuid())
         shutil.chown(root / "mail", entry.pw_uid, entry.pw_gid)
-        (root / "users").write_text("")
+        # Every mailbox user exists from the start: Dovecot re-reads the password file only
+        # when its mtime changes, which misses two additions within one second.
+        users = "".join(f"box{n}@mail.example:{{PLAIN}}{PASSWORD}\n" for n in range(1, MAX_USERS))
+        (root / "users").write_text(users)
         server = cls(root, cert, free_port(), free_port())
         (root / "dovecot.conf").write_text(
             DOVECOT_CONF.format(
@@ -152,11 +155,10 @@ class Dovecot:
             os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
 
     def add_user(self) -> str:
+        """A mailbox user no test has used yet."""
         self.users += 1
-        name = f"box{self.users}@mail.example"
-        with (self.root / "users").open("a") as handle:
-            handle.write(f"{name}:{{PLAIN}}{PASSWORD}\n")
-        return name
+        assert self.users < MAX_USERS
+        return f"box{self.users}@mail.example"
 
     def client(self, user: str) -> imaplib.IMAP4:
         client = imaplib.IMAP4("127.0.0.1", self.imap_port)

@@ -90,7 +90,10 @@ def test_an_agent_reply_carries_full_threading_headers(
     plain = sent.get_body(("plain",))
     html = sent.get_body(("html",))
     assert plain is not None and html is not None
-    assert plain.get_content().replace("\r\n", "\n") == "Ertaga yetkaziladi.\n\n-- \nAziza K\nShop support\n"
+    assert (
+        plain.get_content().replace("\r\n", "\n")
+        == "Ertaga yetkaziladi.\n\n-- \nAziza K\nShop support\n"
+    )
     assert "<p>Ertaga yetkaziladi.</p>" in html.get_content()
     assert "Aziza K<br>Shop support" in html.get_content()
     assert threading_report(inbox.pk).share == 1.0
