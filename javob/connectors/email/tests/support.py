@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
@@ -58,7 +59,7 @@ def mail(
     for name, value in (headers or {}).items():
         message[name] = value
     message.set_content(text)
-    return bytes(message)
+    return message.as_bytes(policy=policy.SMTP)  # CRLF line ends, as mail travels
 
 
 def address(name: str, email: str) -> str:
