@@ -10,6 +10,7 @@ from typing import ClassVar
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from javob.accounts.models import Workspace
 from javob.contacts.models import Contact
@@ -20,17 +21,17 @@ class MailSource(models.TextChoices):
     IMAP = "imap", "IMAP"
     SMTP = "smtp", "SMTP/LMTP"
     HTTP = "http", "HTTP"
-    IMPORT = "import", "import"
+    IMPORT = "import", _("Import")
 
 
 class Outcome(models.TextChoices):
     """What processing made of a raw mail; "" while it waits."""
 
-    PENDING = "", "pending"
-    MESSAGE = "message", "message"
-    BOUNCE = "bounce", "bounce"
-    OWN = "own", "our own mail"
-    QUARANTINED = "quarantined", "quarantined"
+    PENDING = "", _("Pending")
+    MESSAGE = "message", _("Message")
+    BOUNCE = "bounce", _("Bounce")
+    OWN = "own", _("Our own mail")
+    QUARANTINED = "quarantined", _("Quarantined")
 
 
 class RawMail(models.Model):
@@ -156,9 +157,9 @@ class ReplyToken(models.Model):
 
 
 class ParticipantRole(models.TextChoices):
-    FROM = "from", "From"
-    TO = "to", "To"
-    CC = "cc", "Cc"
+    FROM = "from", _("From")
+    TO = "to", _("To")
+    CC = "cc", _("Cc")
 
 
 class Participant(models.Model):

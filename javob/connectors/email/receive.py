@@ -49,10 +49,12 @@ class NoSender(ValueError):
 
 def receive_parsed(raw: RawMail, parsed: ParsedMail) -> Result:
     """Store what a parsed mail means, in one transaction."""
-    inbox = Inbox.objects.get(pk=raw.inbox_id)
-    settings = mail_settings(inbox)
     own_id = threading.norm_id(parsed.message_id)
     with transaction.atomic():
+        # One mail of an inbox at a time: two replies of one new thread processed at once
+        # would otherwise each miss the other and start two conversations.
+        inbox = Inbox.objects.select_for_update().get(pk=raw.inbox_id)
+        settings = mail_settings(inbox)
         ours = OutgoingMail.objects.filter(inbox__workspace_id=inbox.workspace_id)
         if own_id and ours.filter(rfc_message_id=own_id).exists():
             return Result(Outcome.OWN)  # our own reply, seen again (a Cc or a Sent copy)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
-
-import datetime as dt
 
 from javob.accounts.models import Workspace
 from javob.connectors.actions import do_add_inbox
@@ -76,5 +75,6 @@ def conversation_of(message_id: str, inbox: Inbox | None = None) -> Conversation
     """The (surviving) conversation holding the mail with this Message-ID."""
     rows = RawMail.objects.filter(rfc_message_id=message_id.strip("<>"), outcome=Outcome.MESSAGE)
     raw = rows.get(inbox=inbox) if inbox is not None else rows.get()
+    assert raw.message_id is not None
     message = Message.objects.select_related("conversation").get(pk=raw.message_id)
     return message.conversation

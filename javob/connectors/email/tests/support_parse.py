@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email import message_from_bytes, policy
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.utils import getaddresses, parsedate_to_datetime
 from importlib.util import find_spec
 
@@ -99,6 +99,11 @@ def _automated(headers: Mapping[str, str], sender: str) -> Automated:
     return Automated(False, "")
 
 
+def _content(part: Message) -> bytes:
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""
+
+
 def _bounce(mail: EmailMessage) -> Bounce | None:
     if mail.get_content_type() != "multipart/report":
         return None
@@ -106,6 +111,8 @@ def _bounce(mail: EmailMessage) -> Bounce | None:
     for part in mail.walk():
         if part.get_content_type() == "message/delivery-status":
             for block in part.get_payload():
+                if not isinstance(block, Message):
+                    continue
                 if block.get("Action"):
                     permanent = str(block["Action"]).lower() == "failed"
                 if block.get("Diagnostic-Code"):
@@ -137,7 +144,7 @@ def parse_mail(
         ParsedAttachment(
             part.get_filename() or "",
             part.get_content_type(),
-            part.get_payload(decode=True) or b"",
+            _content(part),
             False,
             "",
         )

@@ -53,7 +53,7 @@ def _customer_mail(inbox: Inbox, message_id: str = "<q1@customer.example>", **kw
 
 
 def _sent(sink: SmtpSink, index: int = -1) -> EmailMessage:
-    return message_from_bytes(sink.mails[index].raw, policy=policy.default)  # type: ignore[return-value]
+    return message_from_bytes(sink.mails[index].raw, policy=policy.default)
 
 
 def test_an_agent_reply_carries_full_threading_headers(
@@ -89,7 +89,8 @@ def test_an_agent_reply_carries_full_threading_headers(
     # with a plain and an HTML part, both signed
     plain = sent.get_body(("plain",))
     html = sent.get_body(("html",))
-    assert plain is not None and html is not None
+    assert plain is not None
+    assert html is not None
     assert (
         plain.get_content().replace("\r\n", "\n")
         == "Ertaga yetkaziladi.\n\n-- \nAziza K\nShop support\n"
