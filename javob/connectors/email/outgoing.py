@@ -92,7 +92,6 @@ def recipients(message: Message) -> tuple[str, list[str]]:
     cc_rows = (
         Participant.objects.filter(conversation=conversation)
         .exclude(contact_id=conversation.contact_id)
-        .exclude(role="from")
         .values_list("contact__identities__value", "contact__identities__kind")
     )
     cc = sorted({value for value, kind in cc_rows if kind == "email" and value != to})

@@ -365,3 +365,18 @@ def test_the_threading_report_counts_only_sent_mail(
     assert (report.sent, report.complete, report.share) == (2, 2, 1.0)
     assert claim(0) is None
     assert conversation_of("<q1@customer.example>").pk == conversation.pk
+
+
+def test_a_reply_goes_to_the_customer_and_cc_to_the_participants(
+    cast: Cast, sink: SmtpSink, on_commit: OnCommit
+) -> None:
+    # given a customer mail that Cc'd a colleague and the inbox itself
+    inbox = smtp_inbox(cast.a, sink.port)
+    cc = "Kamola <kamola@customer.example>, support@shop.example"
+    conversation = _customer_mail(inbox, cc=cc).conversation
+    # when alice answers
+    with on_commit():
+        check_send_reply(cast.alice, conversation.pk, "Salom")
+    # then the customer gets it, the colleague in Cc, and we do not mail ourselves
+    assert sink.mails[0].recipients == ["dilnoza@customer.example", "kamola@customer.example"]
+    assert str(_sent(sink)["Cc"]) == "kamola@customer.example"
