@@ -34,6 +34,7 @@ from javob.conversations.models import Conversation, Inbox, Message
 from javob.core.types import DeliveryUpdate, Identity, InboundAttachment, InboundMessage
 
 logger = logging.getLogger(__name__)
+MAX_FULL_TEXT = 100_000
 KEPT_HEADERS = ("auto-submitted", "x-loop", "list-id", "precedence", "return-path")
 
 
@@ -96,7 +97,9 @@ def _message(
         inbox_id=inbox.pk,
         sender=Identity("email", sender.email),
         external_id=external_id,
-        text=parsed.text,
+        # The visible reply, without quoted history and signature: what agents read first
+        # and what language and sentiment analysis see. The whole text stays in metadata.
+        text=parsed.reply_text.strip() or parsed.text,
         html=parsed.html,
         sender_name=sender.name,
         subject=parsed.subject,
@@ -140,7 +143,7 @@ def _metadata(
             "reply_to": [_addr(a) for a in parsed.reply_to],
             "to": [_addr(a) for a in parsed.to],
             "cc": [_addr(a) for a in parsed.cc],
-            "reply_text": parsed.reply_text,
+            "full_text": parsed.text[:MAX_FULL_TEXT],
             "automated_reason": automated.reason,
             "spoofed_agent": is_ours(inbox, settings, parsed.from_.email if parsed.from_ else ""),
             "headers": {k: parsed.headers[k] for k in KEPT_HEADERS if k in parsed.headers},

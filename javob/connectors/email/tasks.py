@@ -83,12 +83,17 @@ def pending_mail(grace_seconds: int = 30) -> list[int]:
 @task()
 def fetch_mailbox(inbox_id: int) -> int:
     """Poll one inbox's IMAP mailbox once; the number of new mails stored."""
-    from javob.connectors.email.imap import fetch_inbox
+    from javob.connectors.email.imap import ImapError, fetch_inbox
 
     inbox = Inbox.objects.filter(pk=inbox_id, kind="email", is_active=True).first()
     if inbox is None:
         return 0
-    return fetch_inbox(inbox).stored
+    try:
+        return fetch_inbox(inbox).stored
+    except ImapError as exc:
+        # Recorded on the inbox's IMAP state; the next poll tries again.
+        logger.warning("Polling inbox %s failed: %s", inbox_id, exc)
+        return 0
 
 
 def due_mailboxes(now: dt.datetime | None = None) -> list[int]:

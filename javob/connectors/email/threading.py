@@ -189,9 +189,9 @@ def reference_chain(parent_refs: Sequence[str], parent_id: str) -> list[str]:
 
 
 def tagged_subject(subject: str, number: int, *, reply: bool) -> str:
-    subject = " ".join(subject.split()) or f"#{number}"
+    subject = " ".join(subject.split())
     if f"[#{number}]" not in subject:
-        subject = f"{subject} [#{number}]"
+        subject = f"{subject} [#{number}]".strip()
     if reply and not re.match(r"(?i)^(re|aw|sv|отв)\s*:", subject):
         subject = f"Re: {subject}"
     return subject
