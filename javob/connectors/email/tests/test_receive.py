@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
+import time_machine
 
 from conftest import Cast
 from javob.connectors.email import mailtypes
 from javob.connectors.email.actions import may_auto_reply, quarantined, reprocess, store_mail
 from javob.connectors.email.models import MailSource, Outcome, Participant, RawMail
 from javob.connectors.email.tests.support import (
+    T0,
     conversation_of,
     email_inbox,
     mail,
@@ -18,6 +21,7 @@ from javob.connectors.email.tests.support import (
 )
 from javob.contacts.models import ContactIdentity
 from javob.conversations.models import Message, SenderType
+from javob.core.scheduler import run_once
 
 pytestmark = pytest.mark.django_db
 
@@ -161,3 +165,16 @@ def test_an_unparseable_mail_is_quarantined_and_reprocessed(
     # then it became a message and left quarantine
     assert conversation_of("<q@customer.example>").contact.name == "Dilnoza"
     assert quarantined(inbox.pk) == []
+
+
+def test_a_stored_mail_whose_task_was_lost_is_picked_up_by_the_scheduler(cast: Cast) -> None:
+    # given a mail stored while the task queue lost its task (the commit hook never ran)
+    inbox = email_inbox(cast.a)
+    with time_machine.travel(T0, tick=False):
+        store_mail(inbox, mail(message_id="<lost@customer.example>"), MailSource.SMTP)
+    # when the scheduler sweeps a minute later
+    with time_machine.travel(T0 + dt.timedelta(minutes=1), tick=False):
+        swept = run_once()["reprocess_pending_mail"]
+    # then the mail was processed into a message
+    assert (swept, RawMail.objects.get().outcome) == (1, "message")
+    assert Message.objects.get().external_id == "lost@customer.example"

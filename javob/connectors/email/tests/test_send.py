@@ -249,7 +249,7 @@ def test_an_internal_smtp_host_is_refused_unless_allowed(cast: Cast, on_commit: 
     )
 
 
-def _bounce_for(message_id: str) -> bytes:
+def _bounce_for(message_id: str, action: str = "failed") -> bytes:
     return (
         "From: Mail Delivery System <MAILER-DAEMON@mx.customer.example>\r\n"
         "To: support@shop.example\r\n"
@@ -261,7 +261,7 @@ def _bounce_for(message_id: str) -> bytes:
         "\r\n--B\r\nContent-Type: text/plain\r\n\r\nThe mail could not be delivered.\r\n"
         "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
         "Reporting-MTA: dns; mx.customer.example\r\n\r\n"
-        "Final-Recipient: rfc822; dilnoza@customer.example\r\nAction: failed\r\n"
+        f"Final-Recipient: rfc822; dilnoza@customer.example\r\nAction: {action}\r\n"
         "Status: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 User unknown\r\n\r\n"
         "--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
         f"From: support@shop.example\r\nMessage-ID: <{message_id}>\r\nSubject: Re\r\n\r\n"
@@ -380,3 +380,15 @@ def test_a_reply_goes_to_the_customer_and_cc_to_the_participants(
     # then the customer gets it, the colleague in Cc, and we do not mail ourselves
     assert sink.mails[0].recipients == ["dilnoza@customer.example", "kamola@customer.example"]
     assert str(_sent(sink)["Cc"]) == "kamola@customer.example"
+
+
+def test_a_delay_report_changes_nothing(cast: Cast, sink: SmtpSink, on_commit: OnCommit) -> None:
+    inbox = smtp_inbox(cast.a, sink.port)
+    conversation = _customer_mail(inbox).conversation
+    with on_commit():
+        reply = check_send_reply(cast.alice, conversation.pk, "Salom")
+    original = OutgoingMail.objects.get(message=reply).rfc_message_id
+    store_mail(inbox, _bounce_for(original, action="delayed"), MailSource.IMAP)
+    assert process_all() == ["bounce"]
+    reply.refresh_from_db()
+    assert (reply.delivery_status, reply.failure_reason) == (Delivery.SENT, "")
