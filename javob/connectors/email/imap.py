@@ -71,6 +71,9 @@ def fetch_inbox(inbox: Inbox) -> FetchResult:
     except (imaplib.IMAP4.error, OSError) as exc:
         _release(state, error=f"{type(exc).__name__}: {exc}")
         raise ImapError(str(exc)) from exc
+    except BaseException as exc:  # a database outage, say: give the lease back, then fail
+        _release(state, error=f"{type(exc).__name__}: {exc}")
+        raise
     _release(state, error="")
     return result
 
