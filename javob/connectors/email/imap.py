@@ -24,6 +24,7 @@ from javob.connectors.email.config import MailSettings, Server, mail_settings
 from javob.connectors.email.models import ImapState, MailSource
 from javob.connectors.email.send import vet_host
 from javob.conversations.models import Inbox
+from javob.core import http
 
 logger = logging.getLogger(__name__)
 BATCH = 100
@@ -68,7 +69,7 @@ def fetch_inbox(inbox: Inbox) -> FetchResult:
         return FetchResult(0, 0, state.last_uid)  # another poller is at it
     try:
         result = _poll(inbox, settings, settings.imap, state)
-    except (imaplib.IMAP4.error, OSError) as exc:
+    except (imaplib.IMAP4.error, OSError, http.BlockedAddress, http.OutboundError) as exc:
         _release(state, error=f"{type(exc).__name__}: {exc}")
         raise ImapError(str(exc)) from exc
     except BaseException as exc:  # a database outage, say: give the lease back, then fail

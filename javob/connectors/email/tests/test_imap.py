@@ -200,3 +200,14 @@ def test_the_imap_certificate_is_verified(
     inbox.settings = {**inbox.settings, "tls_ca_file": ""}
     with pytest.raises(ImapError, match="CERTIFICATE_VERIFY_FAILED"):
         fetch_inbox(inbox)
+
+
+def test_an_internal_imap_host_is_refused_unless_allowed(cast: Cast, dovecot: Dovecot) -> None:
+    # given no allowance for internal addresses (the default)
+    inbox = imap_inbox(cast.a, dovecot, dovecot.add_user())
+    # when the mailbox is polled, the connection is refused before it is made
+    with pytest.raises(ImapError, match="an internal address"):
+        fetch_inbox(inbox)
+    assert ImapState.objects.get(inbox=inbox).last_error == (
+        "BlockedAddress: 127.0.0.1 resolves to 127.0.0.1, an internal address."
+    )
