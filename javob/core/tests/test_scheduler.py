@@ -34,6 +34,8 @@ def test_once_runs_every_sweep_and_prints_json(cast: Cast) -> None:
         "wake_snoozed": 1,
         "resend_due_messages": 0,
         "reprocess_pending_payloads": 0,
+        "poll_mailboxes": 0,
+        "reprocess_pending_mail": 0,
     }
     assert Conversation.objects.get(pk=conversation_id).status == Status.OPEN
 
