@@ -107,16 +107,15 @@ def _content(part: Message) -> bytes:
 def _bounce(mail: EmailMessage) -> Bounce | None:
     if mail.get_content_type() != "multipart/report":
         return None
-    original, reason, permanent = "", "", True
+    original, action, status, diagnostic = "", "", "", ""
     for part in mail.walk():
         if part.get_content_type() == "message/delivery-status":
             for block in part.get_payload():
                 if not isinstance(block, Message):
                     continue
-                if block.get("Action"):
-                    permanent = str(block["Action"]).lower() == "failed"
-                if block.get("Diagnostic-Code"):
-                    reason = str(block["Diagnostic-Code"]).partition(";")[2].strip()
+                action = str(block.get("Action", action)).lower()
+                status = str(block.get("Status", status))
+                diagnostic = str(block.get("Diagnostic-Code", diagnostic))
         if part.get_content_type() in ("text/rfc822-headers", "message/rfc822"):
             inner = part.get_payload()
             if isinstance(inner, list):
@@ -124,6 +123,8 @@ def _bounce(mail: EmailMessage) -> Bounce | None:
             if isinstance(inner, str):
                 inner = message_from_bytes(inner.encode(), policy=policy.default)
             original = str(inner.get("Message-ID", "")).strip()
+    permanent = status.startswith("5") or (action == "failed" and not status.startswith("4"))
+    reason = " ".join(piece for piece in (status, diagnostic) if piece) or action
     return Bounce(original, reason, permanent)
 
 

@@ -55,3 +55,16 @@ def test_import_quarantine_and_reprocess(
 def test_threading_report_of_an_inbox_without_mail(cast: Cast) -> None:
     inbox = email_inbox(cast.a)
     assert _run("threading", str(inbox.pk)) == {"sent": 0, "complete": 0, "share": 1.0}
+
+
+def test_parse_prints_the_parsers_json(tmp_path: Path) -> None:
+    # the parser's command line (javob.connectors.email.cli), reached through `javob email`
+    pytest.importorskip("javob.connectors.email.cli")
+    path = tmp_path / "one.eml"
+    path.write_bytes(mail(message_id="<cli@customer.example>", subject="Salom"))
+    parsed = _run("parse", str(path))
+    assert (parsed["message_id"], parsed["subject"], parsed["from"]) == (
+        "cli@customer.example",
+        "Salom",
+        {"name": "Dilnoza", "email": "dilnoza@customer.example"},
+    )

@@ -249,7 +249,7 @@ def test_an_internal_smtp_host_is_refused_unless_allowed(cast: Cast, on_commit: 
     )
 
 
-def _bounce_for(message_id: str, action: str = "failed") -> bytes:
+def _bounce_for(message_id: str, action: str = "failed", status: str = "5.1.1") -> bytes:
     return (
         "From: Mail Delivery System <MAILER-DAEMON@mx.customer.example>\r\n"
         "To: support@shop.example\r\n"
@@ -262,7 +262,7 @@ def _bounce_for(message_id: str, action: str = "failed") -> bytes:
         "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
         "Reporting-MTA: dns; mx.customer.example\r\n\r\n"
         f"Final-Recipient: rfc822; dilnoza@customer.example\r\nAction: {action}\r\n"
-        "Status: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 User unknown\r\n\r\n"
+        f"Status: {status}\r\nDiagnostic-Code: smtp; 550 5.1.1 User unknown\r\n\r\n"
         "--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
         f"From: support@shop.example\r\nMessage-ID: <{message_id}>\r\nSubject: Re\r\n\r\n"
         "--B--\r\n"
@@ -287,7 +287,7 @@ def test_a_bounce_fails_the_original_and_creates_no_contact(
     reply.refresh_from_db()
     assert (reply.delivery_status, reply.failure_reason) == (
         Delivery.FAILED,
-        "550 5.1.1 User unknown",
+        "5.1.1 smtp; 550 5.1.1 User unknown",
     )
     assert Contact.objects.count() == contacts
     assert Message.objects.filter(inbox=inbox).count() == 2
@@ -388,7 +388,7 @@ def test_a_delay_report_changes_nothing(cast: Cast, sink: SmtpSink, on_commit: O
     with on_commit():
         reply = check_send_reply(cast.alice, conversation.pk, "Salom")
     original = OutgoingMail.objects.get(message=reply).rfc_message_id
-    store_mail(inbox, _bounce_for(original, action="delayed"), MailSource.IMAP)
+    store_mail(inbox, _bounce_for(original, action="delayed", status="4.4.7"), MailSource.IMAP)
     assert process_all() == ["bounce"]
     reply.refresh_from_db()
     assert (reply.delivery_status, reply.failure_reason) == (Delivery.SENT, "")

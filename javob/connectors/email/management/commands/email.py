@@ -41,7 +41,7 @@ class Command(JsonCommand):
         verb = options["verb"]
         if verb == "parse":
             cli = import_module("javob.connectors.email.cli")
-            code = int(cli.parse_command(options["file"]))
+            code = int(cli.parse_command(options["file"], out=self.stdout, err=self.stderr))
             if code:
                 raise SystemExit(code)
             return
