@@ -1,9 +1,10 @@
 """Polling an inbox's IMAP mailbox (implicit TLS or STARTTLS), tracking (UIDVALIDITY, UID).
 
-Each batch is fetched with BODY.PEEK (which leaves \\Seen alone), stored, committed, and only
-then marked \\Seen or moved; the last UID advances after that. A crash anywhere in between
-fetches the batch again next time, and the raw-mail dedupe stores nothing twice. A changed
-UIDVALIDITY (the mailbox was recreated) starts over from UID 1, again safely.
+Each batch of 100 is fetched with BODY.PEEK (which leaves \\Seen alone), stored in one
+transaction, committed, and only then marked \\Seen or moved; the last UID advances after
+that. A crash anywhere in between fetches the batch again next time, and the raw-mail dedupe
+stores nothing twice. A changed UIDVALIDITY (the mailbox was recreated) starts over from UID 1,
+again safely.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings as django_settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -28,6 +30,7 @@ from javob.core import http
 
 logger = logging.getLogger(__name__)
 BATCH = 100
+FETCH_BYTES = 64 * 1024 * 1024
 LEASE = dt.timedelta(minutes=10)
 UID_OF = re.compile(rb"UID (\d+)")
 SIZE_OF = re.compile(rb"RFC822\.SIZE (\d+)")
@@ -130,17 +133,33 @@ def _take(client: imaplib.IMAP4, inbox: Inbox, settings: MailSettings, uids: lis
     """Store one batch, then (all committed) flag or move it."""
     sizes = _sizes(client, uids)
     small = [uid for uid in uids if sizes.get(uid, 0) <= settings.max_bytes]
-    stored = 0
-    for raw in _bodies(client, small, "BODY.PEEK[]").values():
-        try:
-            stored += store_mail(inbox, raw, MailSource.IMAP).created
-        except TooLarge:  # the server's size was wrong; keep the headers, as below
-            stored += store_oversized(inbox, raw[:65536], len(raw), MailSource.IMAP).created
     large = [uid for uid in uids if uid not in small]
-    for uid, head in _bodies(client, large, "BODY.PEEK[HEADER]").items():
-        stored += store_oversized(inbox, head, sizes[uid], MailSource.IMAP).created
+    stored = 0
+    with transaction.atomic():  # one commit per batch; flagged only once it is durable
+        for part in _by_bytes(small, sizes):  # never more than ~64 MB in memory
+            for raw in _bodies(client, part, "BODY.PEEK[]").values():
+                try:
+                    stored += store_mail(inbox, raw, MailSource.IMAP).created
+                except TooLarge:  # the server's size was wrong; keep the headers, as below
+                    head = raw[:65536]
+                    stored += store_oversized(inbox, head, len(raw), MailSource.IMAP).created
+        for uid, head in _bodies(client, large, "BODY.PEEK[HEADER]").items():
+            stored += store_oversized(inbox, head, sizes[uid], MailSource.IMAP).created
     _done(client, settings, uids)
     return stored
+
+
+def _by_bytes(uids: list[int], sizes: dict[int, int]) -> Iterator[list[int]]:
+    part: list[int] = []
+    total = 0
+    for uid in uids:
+        if part and total + sizes.get(uid, 0) > FETCH_BYTES:
+            yield part
+            part, total = [], 0
+        part.append(uid)
+        total += sizes.get(uid, 0)
+    if part:
+        yield part
 
 
 def _sizes(client: imaplib.IMAP4, uids: list[int]) -> dict[int, int]:
