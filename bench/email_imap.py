@@ -18,6 +18,7 @@ SQLite by default; PostgreSQL when DATABASE_URL=postgres://.../javob_bench. Need
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import random
 import shutil
@@ -91,7 +92,7 @@ def run(n: int, seed: int) -> None:
     from javob.conversations.models import Conversation, Message
 
     support_parse.install()
-    parser = sys.modules["javob.connectors.email.parse"]
+    parser = importlib.import_module("javob.connectors.email.parse")
     root = Path(tempfile.mkdtemp(prefix="javob-bench-dovecot-"))
     root.chmod(0o755)
     dovecot = Dovecot.start(root)
