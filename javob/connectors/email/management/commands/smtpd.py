@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import ssl
 import threading
@@ -25,6 +26,9 @@ class Command(BaseCommand):
         parser.add_argument("--tls-key", default="")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["verbosity"] < 2:
+            # aiosmtpd logs every command with its addresses at INFO: noise, and personal data.
+            logging.getLogger("mail.log").setLevel(logging.WARNING)
         context = None
         if options["tls_cert"]:
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
