@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "javob.conversations",
     "javob.connectors",
     "javob.connectors.whatsapp",
+    "javob.connectors.email",
     "javob.realtime",
     "javob.intelligence",
     "javob.connectors.webchat",

@@ -17,6 +17,7 @@ CONNECTORS: dict[str, str] = {
     "messenger": "javob.connectors.meta.messenger.MessengerConnector",
     "instagram": "javob.connectors.meta.instagram.InstagramConnector",
     "telegram": "javob.connectors.telegram.connector.TelegramConnector",
+    "email": "javob.connectors.email.connector.EmailConnector",
 }
 
 

@@ -93,7 +93,7 @@ def _do_receive(inbound: InboundMessage) -> Message:
         raise NotFound(_("No such inbox."), field="inbox_id")
     contact, is_new = resolve_contact(inbox.workspace_id, inbound)
     now = timezone.now()
-    if is_new:
+    if is_new and inbound.conversation_id is None:
         conversation = _new_conversation(inbox, contact, inbound, now, follows=None)
     else:
         conversation = _thread(inbox, contact, inbound, now)
@@ -142,7 +142,9 @@ def _thread(
     3. Else the last resolved one reopens if it was resolved within the inbox's grace period;
        otherwise (or when it was closed) a new conversation starts, linked to the old one.
     """
-    referenced = _referenced_conversation(inbox, contact, inbound)
+    referenced = _chosen_conversation(inbox, inbound) or _referenced_conversation(
+        inbox, contact, inbound
+    )
     latest: Conversation | None
     if referenced is not None:
         latest = referenced
@@ -175,6 +177,13 @@ def _thread(
         events.append(latest, EventKind.REOPENED, actor_type=SenderType.CONTACT, at=now)
         return latest
     return _new_conversation(inbox, contact, inbound, now, follows=latest)
+
+
+def _chosen_conversation(inbox: Inbox, inbound: InboundMessage) -> Conversation | None:
+    if inbound.conversation_id is None:
+        return None
+    chosen = Conversation.objects.filter(pk=inbound.conversation_id, inbox=inbox).first()
+    return _survivor(chosen) if chosen is not None else None
 
 
 def _referenced_conversation(

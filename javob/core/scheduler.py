@@ -64,6 +64,24 @@ def prune_rule_runs() -> int:
     return prune()
 
 
+def poll_mailboxes() -> int:
+    from javob.connectors.email.tasks import due_mailboxes, fetch_mailbox
+
+    ids = due_mailboxes()
+    for inbox_id in ids:
+        fetch_mailbox.enqueue(inbox_id)
+    return len(ids)
+
+
+def reprocess_pending_mail() -> int:
+    from javob.connectors.email.tasks import pending_mail, process_mail
+
+    ids = pending_mail()
+    for raw_mail_id in ids:
+        process_mail.enqueue(raw_mail_id)
+    return len(ids)
+
+
 SWEEPS: list[Callable[[], int]] = [
     wake_snoozed,
     resend_due_messages,
@@ -72,6 +90,8 @@ SWEEPS: list[Callable[[], int]] = [
     sweep_sla,
     no_reply_rules,
     prune_rule_runs,
+    poll_mailboxes,
+    reprocess_pending_mail,
 ]
 
 

@@ -40,6 +40,9 @@ class InboundMessage:
     contact_locale: str = ""
     sent_at: dt.datetime | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    # A conversation the connector's own threading chose (email); receive joins it, reopening
+    # it as the usual rules say, instead of looking one up by contact and thread key.
+    conversation_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,8 @@ def test_once_runs_every_sweep_and_prints_json(cast: Cast) -> None:
         "sweep_sla": 0,
         "no_reply_rules": 0,
         "prune_rule_runs": 0,
+        "poll_mailboxes": 0,
+        "reprocess_pending_mail": 0,
     }
     assert Conversation.objects.get(pk=conversation_id).status == Status.OPEN
 

@@ -1,0 +1,29 @@
+"""Reads of the email channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from javob.connectors.email.models import OutgoingMail
+from javob.conversations.models import Direction, Message
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadingReport:
+    """Sent mails of an inbox, and how many carried complete threading headers (a
+    Message-ID; for a reply also In-Reply-To and References; the [#number] subject tag)."""
+
+    sent: int
+    complete: int
+
+    @property
+    def share(self) -> float:
+        return self.complete / self.sent if self.sent else 1.0
+
+
+def threading_report(inbox_id: int) -> ThreadingReport:
+    sent = Message.objects.filter(
+        inbox_id=inbox_id, direction=Direction.OUTGOING, sent_at__isnull=False
+    )
+    complete = OutgoingMail.objects.filter(message__in=sent.values("pk"), complete=True).count()
+    return ThreadingReport(sent=sent.count(), complete=complete)
