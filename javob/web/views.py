@@ -7,8 +7,8 @@ from functools import cache
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import connection
 from django.contrib.auth.views import redirect_to_login
+from django.db import connection
 from django.http import (
     FileResponse,
     Http404,
@@ -26,8 +26,8 @@ from javob.conversations.models import Attachment
 from javob.conversations.queries import can_see
 from javob.core.errors import ActionError
 from javob.web import actions
-from javob.web.templatetags.javob_web import INLINE_IMAGES
 from javob.web.membership import agent_required, choose_workspace, current_membership
+from javob.web.templatetags.javob_web import INLINE_IMAGES
 
 ATTACHMENT_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
 
