@@ -55,8 +55,13 @@ def check_delete_filter(member: Membership, filter_id: int) -> None:
 
 
 def do_mark_read(member: Membership, conversation: Conversation) -> None:
-    ReadMark.objects.update_or_create(
-        membership=member, conversation=conversation, defaults={"read_at": timezone.now()}
+    """One upsert statement: opening a conversation must stay cheap."""
+    mark = ReadMark(membership=member, conversation=conversation, read_at=timezone.now())
+    ReadMark.objects.bulk_create(
+        [mark],
+        update_conflicts=True,
+        unique_fields=["membership", "conversation"],
+        update_fields=["read_at"],
     )
 
 

@@ -253,7 +253,14 @@ def timeline_items(
         for e in events
         if e.kind not in MESSAGE_EVENTS and not _routine_delivery(e)
     ]
-    return sorted(items, key=lambda item: (item.at, item.event is not None))
+    return sorted(items, key=_order)
+
+
+def _order(item: TimelineItem) -> tuple[dt.datetime, int]:
+    # At one instant: the conversation's creation, then messages, then what followed them.
+    if item.event is not None:
+        return item.at, 0 if item.event.kind == EventKind.CREATED else 2
+    return item.at, 1
 
 
 def _routine_delivery(event: Event) -> bool:

@@ -41,8 +41,9 @@ def inline_image(content_type: str) -> bool:
 
 @register.filter
 def local_now(zone_name: str) -> dt.datetime | None:
-    """The current time in a contact's zone, or None for an unknown zone."""
+    """The current wall-clock time in a contact's zone, or None for an unknown zone. Naive on
+    purpose: the date filters would otherwise convert it back to the viewer's zone."""
     try:
-        return timezone.now().astimezone(zoneinfo.ZoneInfo(zone_name))
+        return timezone.now().astimezone(zoneinfo.ZoneInfo(zone_name)).replace(tzinfo=None)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return None

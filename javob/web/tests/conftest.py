@@ -26,8 +26,12 @@ class World:
     other: Conversation
 
 
-def receive(inbox_id: int, sender: str, text: str = "Salom", **extra: str) -> Conversation:
-    message = receive_message(inbound(inbox_id, sender, text, **extra)).message
+def receive(
+    inbox_id: int, sender: str, text: str = "Salom", *, name: str = "Dilnoza", thread_key: str = ""
+) -> Conversation:
+    message = receive_message(
+        inbound(inbox_id, sender, text, name=name, thread_key=thread_key)
+    ).message
     return Conversation.objects.get(pk=message.conversation_id)
 
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-
-from django.http import HttpResponse
+from typing import Any
 
 _ROW = re.compile(r'<li class="conv[^"]*" id="conv-(\d+)"')
 _COUNT = re.compile(
@@ -12,15 +11,15 @@ _COUNT = re.compile(
 )
 
 
-def listed(response: HttpResponse) -> list[int]:
-    """Conversation ids in the order the list shows them."""
+def text(response: Any) -> str:
     assert response.status_code == 200, response.status_code
-    return [int(pk) for pk in _ROW.findall(response.content.decode())]
+    return str(response.content.decode())
 
 
-def counts(response: HttpResponse) -> dict[str, int]:
-    return {key: int(n) for key, n in _COUNT.findall(response.content.decode())}
+def listed(response: Any) -> list[int]:
+    """Conversation ids in the order the list shows them."""
+    return [int(pk) for pk in _ROW.findall(text(response))]
 
 
-def text(response: HttpResponse) -> str:
-    return response.content.decode()
+def counts(response: Any) -> dict[str, int]:
+    return {key: int(n) for key, n in _COUNT.findall(text(response))}

@@ -56,7 +56,11 @@ def test_nobody_can_sign_up_on_their_own(db: None) -> None:
 
     response = client.post(
         "/accounts/signup/",
-        {"email": "stranger@example.com", "password1": "Uzun-parol-99", "password2": "Uzun-parol-99"},
+        {
+            "email": "stranger@example.com",
+            "password1": "Uzun-parol-99",
+            "password2": "Uzun-parol-99",
+        },
     )
 
     assert response.status_code == 200
