@@ -91,6 +91,15 @@ def inbox_row(request: HttpRequest, view: str, conversation_id: int) -> HttpResp
     return render(request, "web/inbox_row.html", context)
 
 
+@require_GET
+@agent_required
+def inbox_nav(request: HttpRequest, view: str) -> HttpResponse:
+    """The sidebar alone, with fresh counts, for live refresh."""
+    current, _filters = _view_and_filters(request, view)
+    context = {"nav": navigation(_member(request)), "view": current}
+    return render(request, "web/inbox_nav.html", context)
+
+
 @require_POST
 @agent_required
 def bulk(request: HttpRequest) -> HttpResponse:

@@ -325,6 +325,12 @@ class ConversationPage:
     all_labels: list[str]
     past: list[Conversation]
 
+    @property
+    def first_message_id(self) -> int | None:
+        """Splitting from the first message would leave nothing behind."""
+        first = next((item.message for item in self.items if item.message is not None), None)
+        return first.pk if first is not None else None
+
 
 def conversation_page(member: Membership, conversation: Conversation) -> ConversationPage:
     """Everything the conversation page shows, in a constant number of queries."""

@@ -13,6 +13,7 @@ urlpatterns = [
     path("inbox/filters/<int:filter_id>/delete", inbox.delete_filter, name="delete_filter"),
     path("inbox/<slug:view>/", inbox.inbox, name="inbox_view"),
     path("inbox/<slug:view>/row/<int:conversation_id>", inbox.inbox_row, name="inbox_row"),
+    path("inbox/<slug:view>/nav", inbox.inbox_nav, name="inbox_nav"),
     path("conversations/<int:conversation_id>/", conversation.conversation, name="conversation"),
     path(
         "conversations/<int:conversation_id>/<slug:part>.html",

@@ -37,7 +37,7 @@
   function handle(event, payload) {
     const c = payload.conversation || {};
     if (event === "presence") { return showPresence(payload); }
-    if (rows && c.id) { refreshRow(c.id, event === "conversation.removed"); }
+    if (rows && c.id) { refreshRow(c.id, event === "conversation.removed"); refreshCounts(); }
     if (openId && c.id === openId) { refreshConversation(event, payload); }
     if (event === "message.created") { notify(c, payload.message || {}); }
   }
@@ -63,6 +63,11 @@
         htmx.process(row);
         removeEmptyNote();
       });
+  }
+  let countsTimer = null;
+  function refreshCounts() { // at most once a second, however busy the inbox is
+    if (countsTimer) { return; }
+    countsTimer = setTimeout(function () { countsTimer = null; htmx.trigger("#views", "refresh"); }, 1000);
   }
   function removeEmptyNote() {
     const empty = document.querySelector(".list-pane .empty");
