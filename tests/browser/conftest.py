@@ -27,7 +27,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-PASSWORD = "Sinov-parol-2026"  # noqa: S105 - a test password
+PASSWORD = "Sinov-parol-2026"
 
 
 def _free_port() -> int:
