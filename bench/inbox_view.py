@@ -99,7 +99,7 @@ def cases(cast: Cast) -> list[tuple[str, str, Client, str, dict[str, str]]]:
     admin, agent = browser(cast.admin), browser(cast.agent)
     team = f"/inbox/team-{cast.team.pk}/"
     conversation_id, messages = busiest_conversation(cast)
-    htmx = {"HTTP_HX_REQUEST": "true"}
+    htmx = {"HX-Request": "true"}
     return [
         ("admin", "inbox: All", admin, "/inbox/all/", {}),
         ("admin", f"inbox: {cast.team.name}", admin, team, {}),
@@ -119,7 +119,7 @@ def cases(cast: Cast) -> list[tuple[str, str, Client, str, dict[str, str]]]:
 def measure(cast: Cast, runs: int) -> list[list[object]]:
     rows: list[list[object]] = []
     for who, name, client, url, headers in cases(cast):
-        wall, cpu = timed(runs, partial(client.get, url, **headers))
+        wall, cpu = timed(runs, partial(client.get, url, headers=headers))
         figures = [percentile(t, q) * 1000 for t in (wall, cpu) for q in (0.5, 0.95)]
         rows.append([who, name, runs, *(f"{f:.1f}" for f in figures)])
     return rows
