@@ -9,6 +9,7 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -47,8 +48,17 @@ def _context(request: HttpRequest, conversation: Conversation) -> dict[str, obje
         "priorities": Priority.choices,
         "images_for": int(shown) if shown.isdigit() else None,
         "now": timezone.now(),
-        "canned_url": "",
+        "canned_url": canned_url(conversation.pk),
     }
+
+
+def canned_url(conversation_id: int) -> str:
+    """The canned-response picker, once an app provides a URL named `canned_picker` taking
+    `conversation_id`; the composer's `/` key opens it (see docs/agent-ui.md)."""
+    try:
+        return reverse("canned_picker", kwargs={"conversation_id": conversation_id})
+    except NoReverseMatch:
+        return ""
 
 
 @require_GET

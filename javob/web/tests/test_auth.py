@@ -110,3 +110,15 @@ def test_with_totp_enabled_the_password_alone_is_not_enough(cast: Cast) -> None:
     assert response.status_code == 302
     assert response["Location"] == "/inbox/"
     assert client.session["_auth_user_id"] == str(cast.alice.user.pk)
+
+
+def test_two_factor_settings_open_in_the_app_layout(cast: Cast) -> None:
+    client = Client()
+    client.force_login(cast.alice.user)
+
+    response = client.get("/accounts/2fa/")
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert '<div class="card narrow">' in body
+    assert 'href="/accounts/2fa/totp/activate/"' in body

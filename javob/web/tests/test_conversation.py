@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -301,3 +302,16 @@ def test_the_conversation_page_costs_the_same_queries_for_any_number_of_messages
 # contact, inbox, assignee and team, then the identities; agents, teams; messages, their
 # attachments, events; its labels, the workspace's labels; past conversations
 QUERIES_CONVERSATION = 15
+
+
+def test_the_composer_has_no_canned_picker_until_an_app_provides_one(
+    world: World, alice: Client
+) -> None:
+    assert "data-canned-url" not in page(alice, world.open_chat)
+
+
+@pytest.mark.urls("javob.web.tests.canned_urls")
+def test_the_composer_points_slash_at_the_canned_picker(world: World, alice: Client) -> None:
+    body = page(alice, world.open_chat)
+
+    assert f'id="composer" data-canned-url="/canned/{world.open_chat.pk}"' in body
