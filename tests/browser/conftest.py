@@ -72,8 +72,11 @@ def app(transactional_db: None, monkeypatch: pytest.MonkeyPatch, settings: Any) 
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
+    """One browser per module, not per session: Playwright's sync API runs an event loop in
+    this thread while it is alive, which would make every later test look async to Django
+    (SynchronousOnlyOperation) and to asyncio."""
     require_service(
         CHROMIUM.exists(), "Chromium", "install Debian's chromium (apt install chromium)"
     )
