@@ -5,8 +5,9 @@ Seeds the workspace of bench/inbox.py (same data, same seed), then renders pages
 Django's test client — the whole server path: middleware (session, auth, language, CSP),
 the view, its queries and the template — and prints p50/p95 over the runs:
 
-- the inbox "All" and a team view as an admin, "Mine" and "All" as a team agent (each with
-  the sidebar's counts of every view), the next page ("load more") as htmx asks for it;
+- the inbox "All" and a team view as an admin, "Mine" and "All" as a team agent, the next
+  page ("load more") as htmx asks for it, and the sidebar's counts of every view, which the
+  page fetches right after it loads;
 - the conversation page of a conversation with many messages.
 
 SQLite by default; PostgreSQL when DATABASE_URL=postgres://.../javob_bench (dropped and
@@ -104,8 +105,10 @@ def cases(cast: Cast) -> list[tuple[str, str, Client, str, dict[str, str]]]:
         ("admin", "inbox: All", admin, "/inbox/all/", {}),
         ("admin", f"inbox: {cast.team.name}", admin, team, {}),
         ("admin", "inbox: All, load more", admin, next_page_url(admin, "/inbox/all/"), htmx),
+        ("admin", "sidebar counts", admin, "/inbox/all/nav", htmx),
         ("team agent", "inbox: Mine", agent, "/inbox/mine/", {}),
         ("team agent", "inbox: All", agent, "/inbox/all/", {}),
+        ("team agent", "sidebar counts", agent, "/inbox/all/nav", htmx),
         (
             "admin",
             f"conversation ({messages} messages)",

@@ -65,7 +65,7 @@ def inbox(request: HttpRequest, view: str = "mine") -> HttpResponse:
     if cursor and request.headers.get("HX-Request"):
         return render(request, "web/inbox_rows.html", context)
     context |= {
-        "nav": navigation(member),
+        "nav": navigation(member, counted=False),
         "agents": agents(member.workspace_id),
         "statuses": [*Status.choices, (ANY, _("Any status"))],
         "bulk_statuses": [(v, label) for v, label in Status.choices if v != Status.SNOOZED],

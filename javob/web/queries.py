@@ -130,8 +130,11 @@ def nav_teams(member: Membership) -> list[Team]:
     return list(member.teams.order_by("name", "id"))
 
 
-def navigation(member: Membership) -> Navigation:
-    """The sidebar: one query for the built-in, team and inbox counts, one per saved filter."""
+def navigation(member: Membership, *, counted: bool = True) -> Navigation:
+    """The sidebar: one query for the built-in, team and inbox counts, one per saved filter.
+
+    The counts read every open conversation of the workspace, so the inbox page renders the
+    sidebar without them (`counted=False`) and the browser fetches them right after."""
     nav = Navigation(main=_builtin(member))
     nav.teams = [InboxView(f"team-{t.pk}", t.name, Q(team_id=t.pk)) for t in nav_teams(member)]
     inboxes = Inbox.objects.filter(workspace_id=member.workspace_id, is_active=True)
@@ -139,6 +142,12 @@ def navigation(member: Membership) -> Navigation:
         InboxView(f"inbox-{i.pk}", i.name, Q(inbox_id=i.pk))
         for i in inboxes.only("pk", "name").order_by("name", "id")
     ]
+    saved = list(member.saved_filters.order_by("name", "id"))
+    if not counted:
+        nav.saved = [
+            InboxView(f"saved-{s.pk}", s.name, Q(), None, Filters.parse(s.params)) for s in saved
+        ]
+        return nav
     views = nav.main + nav.teams + nav.inboxes
     counts = (
         visible_conversations(member)
@@ -157,7 +166,7 @@ def navigation(member: Membership) -> Navigation:
             visible_conversations(member).filter(Filters.parse(s.params).condition(member)).count(),
             Filters.parse(s.params),
         )
-        for s in member.saved_filters.order_by("name", "id")
+        for s in saved
     ]
     return nav
 
