@@ -55,6 +55,7 @@ def test_a_message_posted_through_the_api_appears_live_in_the_open_inbox(
     row.wait_for()
     assert "Buyurtmam qachon keladi?" in row.inner_text()
     assert row.get_attribute("class") == "conv unread"
+    page.locator("[data-count-key=all] .count", has_text="1").wait_for()
     screenshot(page, "inbox")
 
 
