@@ -39,7 +39,7 @@ def _access(member: Membership, conversation_id: int) -> Conversation:
 
 
 def _context(request: HttpRequest, conversation: Conversation) -> dict[str, object]:
-    data = conversation_page(_member(request), conversation)
+    data = conversation_page(_member(request), conversation, everything="all" in request.GET)
     shown = request.GET.get("images", "")
     return {
         "page": data,

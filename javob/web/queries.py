@@ -30,11 +30,12 @@ from javob.conversations.models import (
     Priority,
     Status,
 )
-from javob.conversations.queries import page, timeline, visible_conversations
+from javob.conversations.queries import page, visible_conversations
 from javob.core.errors import NotFound
 from javob.web.models import ReadMark, SavedFilter
 
 PAGE_SIZE = 50
+TIMELINE_LIMIT = 100  # messages shown at first; "Show earlier messages" shows them all
 FILTER_KEYS = ("status", "channel", "label", "language", "priority", "assignee")
 ANY = "any"
 
@@ -252,17 +253,38 @@ class TimelineItem:
     text: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    items: list[TimelineItem]
+    truncated: bool  # older messages exist than the ones shown
+
+
 def timeline_items(
-    conversation: Conversation, agent_names: dict[int, str], team_names: dict[int, str]
-) -> list[TimelineItem]:
-    messages, events = timeline(conversation)
-    items = [TimelineItem(m.created_at, message=m) for m in messages]
+    conversation: Conversation,
+    agent_names: dict[int, str],
+    team_names: dict[int, str],
+    *,
+    everything: bool = False,
+) -> Timeline:
+    """The newest TIMELINE_LIMIT messages (or all) and the system events since the oldest."""
+    messages = (
+        conversation.messages.select_related("sender_agent__user", "sender_contact")
+        .prefetch_related("attachments")
+        .order_by("-created_at", "-id")
+    )
+    shown = list(messages if everything else messages[: TIMELINE_LIMIT + 1])
+    truncated = len(shown) > TIMELINE_LIMIT and not everything
+    shown = shown[:TIMELINE_LIMIT] if truncated else shown
+    events = conversation.events.select_related("actor__user").order_by("created_at", "id")
+    if truncated:
+        events = events.filter(created_at__gte=shown[-1].created_at)
+    items = [TimelineItem(m.created_at, message=m) for m in shown]
     items += [
         TimelineItem(e.created_at, event=e, text=describe(e, agent_names, team_names))
         for e in events
         if e.kind not in MESSAGE_EVENTS and not _routine_delivery(e)
     ]
-    return sorted(items, key=_order)
+    return Timeline(sorted(items, key=_order), truncated)
 
 
 def _order(item: TimelineItem) -> tuple[dt.datetime, int]:
@@ -328,6 +350,7 @@ def past_conversations(member: Membership, contact: Contact, exclude: int) -> li
 class ConversationPage:
     conversation: Conversation
     items: list[TimelineItem]
+    truncated: bool
     agents: list[Membership]
     teams: list[Team]
     labels: list[str]
@@ -337,11 +360,15 @@ class ConversationPage:
     @property
     def first_message_id(self) -> int | None:
         """Splitting from the first message would leave nothing behind."""
+        if self.truncated:  # the first message is not among those shown
+            return None
         first = next((item.message for item in self.items if item.message is not None), None)
         return first.pk if first is not None else None
 
 
-def conversation_page(member: Membership, conversation: Conversation) -> ConversationPage:
+def conversation_page(
+    member: Membership, conversation: Conversation, *, everything: bool = False
+) -> ConversationPage:
     """Everything the conversation page shows, in a constant number of queries."""
     conversation = (
         Conversation.objects.select_related("contact", "inbox", "assignee__user", "team")
@@ -352,9 +379,11 @@ def conversation_page(member: Membership, conversation: Conversation) -> Convers
     team_list = list(teams(member.workspace_id))
     agent_names = {a.pk: a.name for a in agent_list}
     team_names = {t.pk: t.name for t in team_list}
+    shown = timeline_items(conversation, agent_names, team_names, everything=everything)
     return ConversationPage(
         conversation=conversation,
-        items=timeline_items(conversation, agent_names, team_names),
+        items=shown.items,
+        truncated=shown.truncated,
         agents=agent_list,
         teams=team_list,
         labels=sorted(conversation.labels.values_list("name", flat=True)),

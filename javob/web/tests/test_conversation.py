@@ -316,3 +316,23 @@ def test_the_composer_points_slash_at_the_canned_picker(world: World, alice: Cli
     body = page(alice, world.open_chat)
 
     assert f'id="composer" data-canned-url="/canned/{world.open_chat.pk}"' in body
+
+
+def test_a_long_conversation_shows_its_newest_messages_first(
+    world: World, alice: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("javob.web.queries.TIMELINE_LIMIT", 2)
+    for text_ in ("Ikkinchi", "Uchinchi"):
+        receive_message(inbound(world.cast.inbox_a.pk, "cust-open", text_))
+
+    short = page(alice, world.open_chat)
+    full = page(alice, world.open_chat, all="1")
+
+    assert re.findall(r'<div class="text">([^<]*)</div>', short) == ["Ikkinchi", "Uchinchi"]
+    assert '<a href="?all=1">Show earlier messages</a>' in short
+    assert re.findall(r'<div class="text">([^<]*)</div>', full) == [
+        "Buyurtmam qayerda?",
+        "Ikkinchi",
+        "Uchinchi",
+    ]
+    assert "Show earlier messages" not in full
