@@ -51,6 +51,7 @@ messages: install-dev
 bench: install-dev
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/inbox.py
+	$(BIN)/python bench/inbox_view.py
 	$(BIN)/python bench/intelligence.py
 
 clean:
