@@ -11,7 +11,16 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 
@@ -34,6 +43,8 @@ from javob.conversations.queries import page, visible_conversations
 from javob.core.errors import NotFound
 from javob.web.models import ReadMark, SavedFilter
 
+# A list row or a page needs the inbox's name and channel, never its (encrypted) settings.
+INBOX_UNUSED = ("inbox__secrets", "inbox__settings")
 PAGE_SIZE = 50
 TIMELINE_LIMIT = 100  # messages shown at first; "Show earlier messages" shows them all
 FILTER_KEYS = ("status", "channel", "label", "language", "priority", "assignee")
@@ -227,16 +238,15 @@ def with_row_data(member: Membership, query: QuerySet[Conversation]) -> QuerySet
     )
     return (
         query.select_related("contact", "inbox", "assignee__user")
+        .defer(*INBOX_UNUSED)
         .prefetch_related("labels")
         .annotate(
             preview=Subquery(last.annotate(short=Substr("text", 1, 160)).values("short")[:1]),
-            seen=Exists(read),
+            unread=ExpressionWrapper(
+                Q(last_incoming_at__isnull=False) & ~Exists(read), output_field=BooleanField()
+            ),
         )
     )
-
-
-def is_unread(conversation: Conversation) -> bool:
-    return conversation.last_incoming_at is not None and not getattr(conversation, "seen", True)
 
 
 # The conversation page.
@@ -342,6 +352,7 @@ def past_conversations(member: Membership, contact: Contact, exclude: int) -> li
         .filter(contact=contact)
         .exclude(pk=exclude)
         .select_related("inbox")
+        .defer(*INBOX_UNUSED)
         .order_by("-last_activity_at", "-id")[:20]
     )
 
@@ -372,6 +383,7 @@ def conversation_page(
     """Everything the conversation page shows, in a constant number of queries."""
     conversation = (
         Conversation.objects.select_related("contact", "inbox", "assignee__user", "team")
+        .defer(*INBOX_UNUSED)
         .prefetch_related("contact__identities")
         .get(pk=conversation.pk)
     )

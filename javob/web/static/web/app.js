@@ -59,10 +59,20 @@
         const wasChecked = current && current.querySelector("input[type=checkbox]").checked;
         if (current) { current.remove(); }
         row.querySelector("input[type=checkbox]").checked = Boolean(wasChecked);
-        rows.prepend(row); // newest activity first
-        htmx.process(row);
-        removeEmptyNote();
+        if (place(row)) { htmx.process(row); removeEmptyNote(); }
       });
+  }
+  // Newest activity first: before the first older row; after the last row only when every
+  // page is loaded (otherwise the row belongs to a page not fetched yet).
+  function place(row) {
+    const when = Date.parse(row.dataset.activity);
+    const older = Array.from(rows.querySelectorAll(".conv")).find(function (other) {
+      return Date.parse(other.dataset.activity) < when;
+    });
+    if (older) { rows.insertBefore(row, older); return true; }
+    if (rows.querySelector(".more")) { return false; }
+    rows.append(row);
+    return true;
   }
   let countsTimer = null;
   function refreshCounts() { // at most once a second, however busy the inbox is
