@@ -122,3 +122,17 @@ def test_two_factor_settings_open_in_the_app_layout(cast: Cast) -> None:
     body = response.content.decode()
     assert '<div class="card narrow">' in body
     assert 'href="/accounts/2fa/totp/activate/"' in body
+
+
+def test_django_admin_still_signs_in_superusers_by_email(db: None) -> None:
+    User.objects.create_superuser("root@example.com", "Kuchli-parol-1")
+    client = Client()
+
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": "root@example.com", "password": "Kuchli-parol-1"},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
