@@ -52,6 +52,7 @@ messages: install-dev
 bench: install-dev
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/inbox.py
+	$(BIN)/python bench/inbox_view.py
 	$(BIN)/python bench/intelligence.py
 	$(BIN)/python bench/email_parse.py
 	$(BIN)/python bench/widget_sockets.py

@@ -30,8 +30,24 @@ def _membership(scope: dict[str, Any]) -> Membership | None:
     return memberships.order_by("id").first()
 
 
+PRESENCE_STATES = ("viewing", "typing", "left")
+
+
+def _presence_recipients(member: Membership, conversation_id: int) -> list[int]:
+    """Everyone else who may see the conversation, if `member` may see it; else nobody."""
+    from javob.conversations.queries import access_conversation, viewer_ids
+    from javob.core.errors import NotFound
+
+    try:
+        conversation = access_conversation(member, conversation_id)
+    except NotFound:
+        return []
+    return [pk for pk in viewer_ids(conversation) if pk != member.pk]
+
+
 class AgentConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     group: str | None = None
+    member: Membership | None = None
 
     async def connect(self) -> None:
         register_loop(asyncio.get_running_loop())
@@ -39,6 +55,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         if member is None:
             await self.close(code=4401)
             return
+        self.member = member
         self.group = agent_group(member.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
@@ -49,8 +66,37 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        if isinstance(content, dict) and content.get("type") == "ping":
+        if not isinstance(content, dict):
+            return
+        if content.get("type") == "ping":
             await self.send_json({"event": "pong", "payload": {}})
+        elif content.get("type") in PRESENCE_STATES:
+            await self._presence(content["type"], content.get("conversation_id"))
+
+    async def _presence(self, state: str, conversation_id: Any) -> None:
+        """'X is viewing / typing': relayed only to agents who may see the conversation,
+        and only when the sender may see it too. Nothing is stored."""
+        member = self.member
+        if (
+            member is None
+            or not isinstance(conversation_id, int)
+            or isinstance(conversation_id, bool)
+        ):
+            return
+        recipients = await database_sync_to_async(_presence_recipients)(member, conversation_id)
+        name = await database_sync_to_async(lambda: member.name)()
+        message = {
+            "type": "javob.event",
+            "event": "presence",
+            "payload": {
+                "conversation_id": conversation_id,
+                "agent_id": member.pk,
+                "name": name,
+                "state": state,
+            },
+        }
+        for pk in recipients:
+            await self.channel_layer.group_send(agent_group(pk), message)
 
     async def javob_event(self, message: dict[str, Any]) -> None:
         await self.send_json({"event": message["event"], "payload": message["payload"]})

@@ -6,6 +6,8 @@ A user may belong to several workspaces; the session remembers the one they chos
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, Concatenate, cast
@@ -13,6 +15,7 @@ from typing import Any, Concatenate, cast
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 
 from javob.accounts.models import Membership
 
@@ -47,6 +50,14 @@ def choose_workspace(request: HttpRequest, workspace_id: int) -> Membership:
     return membership
 
 
+def activate_time_zone(membership: Membership) -> None:
+    """Render times in the agent's zone for the rest of this request (the middleware resets)."""
+    try:
+        timezone.activate(zoneinfo.ZoneInfo(membership.time_zone))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        timezone.activate(dt.UTC)
+
+
 def agent_required(view: View) -> View:
     """Sign-in required; 404 for a user with no workspace; sets `request.membership`."""
 
@@ -58,6 +69,7 @@ def agent_required(view: View) -> View:
         if membership is None:
             raise Http404
         request.membership = membership  # type: ignore[attr-defined]
+        activate_time_zone(membership)
         return view(request, *args, **kwargs)
 
     return wrapped

@@ -1,0 +1,254 @@
+// The agent workspace's behaviour: live updates over /ws/agent/, presence, notifications,
+// keyboard shortcuts and the composer. Vanilla JS and htmx; no build step.
+(function () {
+  "use strict";
+  const script = document.currentScript;
+  const me = Number(script.dataset.agentId);
+  const text = script.dataset;
+  const rows = document.getElementById("rows");
+  const conversation = document.getElementById("conversation");
+  const openId = conversation ? Number(conversation.dataset.id) : null;
+
+  // ---- The websocket: reconnects with backoff; every event is a small JSON message. ----
+  let socket = null;
+  let retry = 1000;
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    socket = new WebSocket(scheme + "//" + location.host + "/ws/agent/");
+    socket.onopen = function () {
+      retry = 1000;
+      document.body.dataset.live = "on";
+      if (openId) { send({ type: "viewing", conversation_id: openId }); }
+    };
+    socket.onmessage = function (message) {
+      const data = JSON.parse(message.data);
+      handle(data.event, data.payload || {});
+    };
+    socket.onclose = function () {
+      document.body.dataset.live = "off";
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 30000);
+    };
+  }
+  function send(data) {
+    if (socket && socket.readyState === WebSocket.OPEN) { socket.send(JSON.stringify(data)); }
+  }
+
+  function handle(event, payload) {
+    const c = payload.conversation || {};
+    if (event === "presence") { return showPresence(payload); }
+    if (rows && c.id) { refreshRow(c.id, event === "conversation.removed"); refreshCounts(); }
+    if (openId && c.id === openId) { refreshConversation(event, payload); }
+    if (event === "message.created") { notify(c, payload.message || {}); }
+  }
+
+  // ---- The list: fetch the one row that changed; the server says whether it still belongs. ----
+  function refreshRow(id, removed) {
+    const existing = document.getElementById("conv-" + id);
+    if (removed) { if (existing) { existing.remove(); } return; }
+    const query = rows.dataset.query ? "?" + rows.dataset.query : "";
+    fetch("/inbox/" + rows.dataset.view + "/row/" + id + query, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (html === null) { return; }
+        const current = document.getElementById("conv-" + id);
+        if (!html.trim()) { if (current) { current.remove(); } return; }
+        const holder = document.createElement("ul");
+        holder.innerHTML = html;
+        const row = holder.firstElementChild;
+        const wasChecked = current && current.querySelector("input[type=checkbox]").checked;
+        if (current) { current.remove(); }
+        row.querySelector("input[type=checkbox]").checked = Boolean(wasChecked);
+        if (place(row)) { htmx.process(row); removeEmptyNote(); }
+      });
+  }
+  // Newest activity first: before the first older row; after the last row only when every
+  // page is loaded (otherwise the row belongs to a page not fetched yet).
+  function place(row) {
+    const when = Date.parse(row.dataset.activity);
+    const older = Array.from(rows.querySelectorAll(".conv")).find(function (other) {
+      return Date.parse(other.dataset.activity) < when;
+    });
+    if (older) { rows.insertBefore(row, older); return true; }
+    if (rows.querySelector(".more")) { return false; }
+    rows.append(row);
+    return true;
+  }
+  let countsTimer = null;
+  function refreshCounts() { // at most once a second, however busy the inbox is
+    if (countsTimer) { return; }
+    countsTimer = setTimeout(function () { countsTimer = null; htmx.trigger("#views", "refresh"); }, 1000);
+  }
+  function removeEmptyNote() {
+    const empty = document.querySelector(".list-pane .empty");
+    if (empty) { empty.remove(); }
+  }
+
+  // ---- The open conversation ----
+  function refreshConversation(event, payload) {
+    if (event === "conversation.merged" && payload.target_id) {
+      location.href = "/conversations/" + payload.target_id + "/";
+      return;
+    }
+    htmx.trigger("#timeline", "refresh");
+    if (event !== "message.created") { htmx.trigger("#panel", "refresh"); }
+    if (event === "conversation.updated" && payload.conversation) {
+      conversation.dataset.assignee = payload.conversation.assignee_id || "";
+    }
+  }
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    if (event.target.id === "timeline") { scrollToEnd(); }
+  });
+  function scrollToEnd() {
+    const composer = document.getElementById("composer");
+    if (composer) { composer.scrollIntoView({ block: "end" }); }
+  }
+
+  // ---- Presence: who else is viewing or typing here. Entries expire unless renewed. ----
+  const present = new Map();
+  function showPresence(payload) {
+    if (!openId || payload.conversation_id !== openId || payload.agent_id === me) { return; }
+    const ttl = payload.state === "typing" ? 6000 : 45000;
+    if (payload.state === "left") { present.delete(payload.agent_id); }
+    else { present.set(payload.agent_id, { name: payload.name, state: payload.state, until: Date.now() + ttl }); }
+    renderPresence();
+  }
+  function renderPresence() {
+    const box = document.getElementById("presence");
+    if (!box) { return; }
+    const now = Date.now();
+    const parts = [];
+    present.forEach(function (entry, id) {
+      if (entry.until < now) { present.delete(id); return; }
+      parts.push(entry.name + " " + (entry.state === "typing" ? text.textTyping : text.textViewing));
+    });
+    box.textContent = parts.join(" · ");
+  }
+  if (openId) {
+    setInterval(function () { send({ type: "viewing", conversation_id: openId }); renderPresence(); }, 20000);
+    window.addEventListener("pagehide", function () { send({ type: "left", conversation_id: openId }); });
+  }
+
+  // ---- Browser notifications for new customer messages in conversations assigned to me ----
+  const notifyButton = document.getElementById("notify-enable");
+  if ("Notification" in window && Notification.permission === "default" && notifyButton) {
+    notifyButton.hidden = false;
+    notifyButton.addEventListener("click", function () {
+      Notification.requestPermission().then(function () { notifyButton.hidden = true; });
+    });
+  }
+  function notify(c, message) {
+    if (!("Notification" in window) || Notification.permission !== "granted") { return; }
+    if (c.assignee_id !== me || message.direction !== "incoming") { return; }
+    if (document.visibilityState === "visible" && c.id === openId) { return; }
+    const note = new Notification(text.textNewMessage + " #" + c.number, { body: (message.text || "").slice(0, 140), tag: "conv-" + c.id });
+    note.onclick = function () { window.focus(); location.href = "/conversations/" + c.id + "/"; };
+  }
+
+  // ---- The composer: reply or note, Ctrl+Enter sends, typing is announced, `/` seam ----
+  const composer = document.getElementById("composer");
+  const textarea = composer ? composer.querySelector("textarea") : null;
+  function setMode(mode) {
+    composer.querySelector("input[value=" + mode + "]").checked = true;
+    composer.classList.toggle("note-mode", mode === "note");
+    textarea.placeholder = mode === "note" ? textarea.dataset.notePlaceholder : textarea.dataset.replyPlaceholder;
+    textarea.focus();
+  }
+  if (composer) {
+    textarea.dataset.replyPlaceholder = textarea.placeholder;
+    composer.addEventListener("change", function (event) {
+      if (event.target.name === "mode") { setMode(event.target.value); }
+    });
+    let lastTyping = 0;
+    textarea.addEventListener("input", function () {
+      if (Date.now() - lastTyping > 3000) {
+        lastTyping = Date.now();
+        send({ type: "typing", conversation_id: openId });
+      }
+    });
+    textarea.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        composer.requestSubmit();
+      } else if (event.key === "/" && textarea.selectionStart === 0 && composer.dataset.cannedUrl) {
+        // Canned responses: the automation app provides the URL; it answers with an
+        // HTML fragment that the picker shows (see docs/agent-ui.md).
+        event.preventDefault();
+        openCanned(composer.dataset.cannedUrl);
+      }
+    });
+    scrollToEnd();
+  }
+  function openCanned(url) {
+    const box = document.getElementById("canned") || document.createElement("div");
+    box.id = "canned";
+    box.className = "card";
+    composer.prepend(box);
+    htmx.ajax("GET", url, { target: "#canned", swap: "innerHTML" });
+  }
+  // A canned-response picker inserts its text with this event.
+  document.body.addEventListener("javob:insert", function (event) {
+    if (!textarea) { return; }
+    const at = textarea.selectionStart;
+    textarea.setRangeText(event.detail.text, at, textarea.selectionEnd, "end");
+    const box = document.getElementById("canned");
+    if (box) { box.remove(); }
+    textarea.focus();
+  });
+
+  // ---- Bulk selection ----
+  const selectAll = document.getElementById("select-all");
+  if (selectAll) {
+    selectAll.addEventListener("change", function () {
+      document.querySelectorAll("#rows input[name=ids]").forEach(function (box) { box.checked = selectAll.checked; });
+    });
+  }
+
+  // ---- Keyboard shortcuts (ignored while typing in a field) ----
+  let current = -1;
+  let pendingG = false;
+  function listRows() { return Array.from(document.querySelectorAll("#rows .conv")); }
+  function move(step) {
+    const all = listRows();
+    if (!all.length) { return; }
+    current = Math.max(0, Math.min(all.length - 1, current + step));
+    all.forEach(function (row) { row.classList.remove("current"); });
+    all[current].classList.add("current");
+    all[current].querySelector(".conv-link").focus();
+  }
+  function typing(target) {
+    return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
+  }
+  const keys = {
+    j: function () { move(1); },
+    k: function () { move(-1); },
+    x: function () { const row = listRows()[current]; if (row) { const box = row.querySelector("input"); box.checked = !box.checked; } },
+    r: function () { if (composer) { setMode("reply"); } },
+    n: function () { if (composer) { setMode("note"); } },
+    a: function () { const select = document.getElementById("assignee-select"); if (select) { select.focus(); } },
+    e: function () { const form = document.getElementById("resolve-form"); if (form) { form.requestSubmit(); } },
+    "?": function () { const dialog = document.getElementById("shortcuts"); if (dialog) { dialog.showModal(); } },
+  };
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && typing(event.target)) { event.target.blur(); return; }
+    if (typing(event.target) || event.ctrlKey || event.metaKey || event.altKey) { return; }
+    if (pendingG) {
+      pendingG = false;
+      if (event.key === "i") { location.href = "/inbox/"; }
+      return;
+    }
+    if (event.key === "g") { pendingG = true; return; }
+    const action = keys[event.key];
+    if (action) { event.preventDefault(); action(); }
+  });
+  document.querySelectorAll("[data-open-dialog]").forEach(function (button) {
+    button.addEventListener("click", function () { document.getElementById(button.dataset.openDialog).showModal(); });
+  });
+
+  // Phones start with the views menu folded.
+  if (window.matchMedia("(max-width: 760px)").matches) {
+    document.querySelectorAll(".views details").forEach(function (d) { d.open = false; });
+  }
+
+  connect();
+})();
