@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.shortcuts import resolve_url
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -31,7 +32,7 @@ def send_invitation(membership_id: int) -> str:
     if new_user:
         path = reverse("settings:invite-accept", args=[make_token(user)])
     else:
-        path = str(settings.LOGIN_URL)
+        path = resolve_url(settings.LOGIN_URL)
     context = {
         "workspace": member.workspace.name,
         "link": settings.JAVOB_PUBLIC_URL + path,

@@ -20,9 +20,12 @@ class _Rows(HTMLParser):
         self.in_body = False
         self.cell: list[str] | None = None
         self.hidden = 0
+        self.dialogs = 0  # the shortcuts dialog every page carries is not the page's table
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "tbody":
+        if tag == "dialog":
+            self.dialogs += 1
+        elif tag == "tbody" and not self.dialogs:
             self.in_body = True
         elif self.in_body and tag == "tr":
             self.rows.append([])
@@ -36,7 +39,9 @@ class _Rows(HTMLParser):
             self.hidden += 1
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "tbody":
+        if tag == "dialog":
+            self.dialogs -= 1
+        elif tag == "tbody":
             self.in_body = False
         elif tag in ("td", "th") and self.cell is not None:
             self.rows[-1].append(" ".join("".join(self.cell).split()))

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.forms import SetPasswordForm
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -36,5 +36,5 @@ def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _refused(request: HttpRequest, reason: str) -> HttpResponse:
-    context = {"reason": reason, "login_url": settings.LOGIN_URL}
+    context = {"reason": reason, "login_url": resolve_url(settings.LOGIN_URL)}
     return render(request, "web/settings/invite_invalid.html", context, status=410)
