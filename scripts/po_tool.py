@@ -138,7 +138,13 @@ def catalog(language: str) -> Path:
 
 def export(language: str, out: Path) -> None:
     todo = [
-        {"id": e.msgid, "context": e.context, "plural": e.plural, "forms": len(e.msgstr)}
+        {
+            "id": e.msgid,
+            "context": e.context,
+            "plural": e.plural,
+            "forms": len(e.msgstr),
+            "where": " ".join(c[3:] for c in e.comments if c.startswith("#:"))[:200],
+        }
         for e in parse(catalog(language))[1:]
         if not e.translated
     ]
