@@ -184,7 +184,8 @@ _KEEP = re.compile(
     r"|&[a-z]+;|https?://\S+|http\(s\)|[\w.+-]+@[\w.-]+|\b[A-Z]{2,}[a-z]*\b|\b[a-z]+_[a-z_]+\b"
     r"|\b[A-Z]-[A-Za-z-]+|\b\w+=\w+\b|\bemail\b"
     r"|\b(?:Telegram|WhatsApp|Instagram|Messenger|Email|Twilio|Eskiz|Play Mobile|"
-    r"Zendesk|Chatwoot|Google|Gmail|Outlook|X|IMAP|SMTP|LMTP|TOTP|webhook|Bearer|Markdown\w*)\b"
+    r"Zendesk|Chatwoot|Google|Gmail|Outlook|X|IMAP|SMTP|LMTP|TOTP|webhook|Webhook|Bearer|Meta|"
+    r"Ctrl|Enter|Esc|Shift|Markdown\w*)\b"
 )
 
 

@@ -59,19 +59,22 @@ def widget_view(view: View) -> View:
         except ActionError as error:
             return _error(error.message, error.status, error.field)
         origin = request.headers.get("Origin")
-        if not config.allows(origin):
-            return _error(_("This site may not use this chat."), 403, "origin")
         if request.method == "OPTIONS":
             response: HttpResponseBase = HttpResponse(status=204)
             response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
             response["Access-Control-Allow-Headers"] = "Content-Type, X-Javob-Visitor"
             response["Access-Control-Max-Age"] = "600"
+        elif not config.allows(origin):
+            response = _error(_("This site may not use this chat."), 403, "origin")
         else:
             try:
                 response = view(request, inbox, config, **kwargs)
             except ActionError as error:
                 response = _error(error.message, error.status, error.field)
-        response["Access-Control-Allow-Origin"] = str(origin)
+        if origin:
+            # Any site may read why it was refused (the error carries no data), so the widget
+            # can tell a site owner who forgot to allow their origin; it gets nothing else.
+            response["Access-Control-Allow-Origin"] = origin
         response["Vary"] = "Origin"
         return response
 

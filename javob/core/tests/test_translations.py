@@ -51,8 +51,8 @@ def test_english_is_the_source_text() -> None:
 
 def test_cyrillic_uzbek_has_no_latin_words_outside_names_and_code() -> None:
     allowed = re.compile(
-        r"%\([a-z_0-9]+\)[-+ #0-9.]*[a-zA-Z]|`[^`]*`|"
-        r"(?<![A-Za-z])(API|JSON|CSV|URL|NUL|CSRF|TEXT|BCP|REST|"
+        r"%\([a-z_0-9]+\)[-+ #0-9.]*[a-zA-Z]|`[^`]*`|<[^>]+>|\b[a-z]+(?:_[a-z]+)+\b|"
+        r"(?<![A-Za-z])(API|JSON|CSV|URL|NUL|CSRF|TEXT|BCP|REST|Meta|MarkdownV2|Ctrl|Enter|Esc|"
         r"F1|SMS|Email|email|Webhook|webhook_url|webhook|Telegram|WhatsApp|Instagram|Messenger|"
         r"X|X-CSRFToken|assignee(_id)?(=me|=none)?|http\(s\)|text,label|n|FILE\.csv|examples|"
         r"shared|data|--data-dir)(?![A-Za-z])"

@@ -1,0 +1,182 @@
+"""The web chat widget in a real browser, embedded in a page of another origin (the
+customer's site), talking to the running app; the agent answers from a second browser."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from javob.connectors.webchat.followup import email_unseen_replies
+from javob.connectors.webchat.models import Visitor
+from javob.connectors.webchat.tests.support import add_webchat
+from javob.conversations.actions import check_send_reply
+from javob.conversations.models import Conversation, Inbox, Message
+from tests.browser.conftest import App, live, screenshot, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def site(app: App) -> Iterator[Any]:
+    """A shop's page on http://localhost:<port> that embeds the widget of `site.inbox`."""
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = (
+                "<!doctype html><html lang='en'><head><title>Shop</title></head><body>"
+                "<h1>Shop</h1>"
+                f"<script src='{app.url}/static/webchat/widget.js' "
+                f"data-inbox='{server.public_id}' async></script></body></html>"
+            ).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server: Any = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    server.public_id = ""
+    server.url = f"http://localhost:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+
+
+def embed(site: Any, app: App, **settings: str) -> Inbox:
+    inbox = add_webchat(app.cast.a, allowed_origins=site.url, **settings)
+    site.public_id = inbox.settings["public_id"]
+    return inbox
+
+
+def open_chat(chromium: Any, site: Any, locale: str = "uz-UZ") -> Any:
+    page = chromium.new_context(viewport={"width": 1280, "height": 800}, locale=locale).new_page()
+    page.set_default_timeout(10_000)
+    page.goto(site.url + "/")
+    page.locator("button.launcher").click()  # Playwright's CSS pierces the open shadow root
+    page.locator("li.greeting").wait_for()  # the session has started
+    return page
+
+
+def say(page: Any, text: str) -> None:
+    page.locator("textarea").fill(text)
+    page.locator("textarea").press("Enter")
+
+
+def until(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 10
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail("timed out")
+        time.sleep(0.05)
+
+
+def wait_for_messages(count: int) -> list[str]:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        texts = list(
+            Message.objects.filter(direction="incoming")
+            .order_by("id")
+            .values_list("text", flat=True)
+        )
+        if len(texts) >= count:
+            return texts
+        time.sleep(0.1)
+    return texts
+
+
+def test_a_visitor_chats_with_an_agent_answering_from_another_browser(
+    app: App, site: Any, chromium: Any, page: Any
+) -> None:
+    embed(site, app)
+    visitor = open_chat(chromium, site)
+    assert visitor.locator("button.send").inner_text() == "Yuborish"  # the visitor's Uzbek
+    say(visitor, "Salom, buyurtmam qayerda?")
+    assert wait_for_messages(1) == ["Salom, buyurtmam qayerda?"]
+    conversation = Conversation.objects.get()
+
+    sign_in(page, app, app.cast.alice)
+    page.goto(f"{app.url}/conversations/{conversation.pk}/")
+    live(page)
+    page.fill("#composer-text", "Assalomu alaykum! Bugun yetkaziladi.")
+    page.keyboard.press("Control+Enter")
+
+    visitor.locator("li.theirs", has_text="Bugun yetkaziladi").wait_for()
+    screenshot(visitor, "widget")
+    reply = Message.objects.get(direction="outgoing")
+    assert reply.delivery_status in ("sent", "read")
+    visitor.context.close()
+
+
+def test_messages_written_while_the_connection_is_down_arrive_once(
+    app: App, site: Any, chromium: Any
+) -> None:
+    embed(site, app)
+    visitor = open_chat(chromium, site, locale="ru-RU")
+    say(visitor, "Первое")
+    assert wait_for_messages(1) == ["Первое"]
+
+    visitor.context.set_offline(True)
+    say(visitor, "Второе")
+    visitor.locator("li.mine", has_text="Второе").wait_for()
+    visitor.context.set_offline(False)
+
+    assert wait_for_messages(2) == ["Первое", "Второе"]
+    visitor.reload()  # a reload resends nothing twice and shows the history once
+    visitor.locator("button.launcher").click()
+    visitor.locator("li.mine", has_text="Второе").wait_for()
+    assert visitor.locator("li.mine").count() == 2
+    assert wait_for_messages(2) == ["Первое", "Второе"]
+    visitor.context.close()
+
+
+def test_a_site_that_is_not_allowed_gets_no_chat(app: App, site: Any, chromium: Any) -> None:
+    inbox = add_webchat(app.cast.a, allowed_origins="https://shop.example")
+    site.public_id = inbox.settings["public_id"]
+    page = chromium.new_context().new_page()
+    page.goto(site.url + "/")
+    page.locator("button.launcher").click()
+
+    page.locator(".notice", has_text="This site may not use this chat.").wait_for()
+    assert Visitor.objects.count() == 0
+    page.context.close()
+
+
+def test_outside_hours_the_visitor_leaves_an_email_and_the_answer_follows_there(
+    app: App, site: Any, chromium: Any
+) -> None:
+    tomorrow = (timezone.now() + dt.timedelta(days=1)).strftime("%a")
+    embed(site, app, hours=f"{tomorrow} 09:00-10:00", time_zone="UTC", away_minutes="1")
+    page = chromium.new_context(locale="en-US").new_page()
+    page.goto(site.url + "/")
+    page.locator("button.launcher").click()
+    page.locator(".notice", has_text="We are away right now.").wait_for()
+    page.locator("input[name=email]").fill("aziza@example.com")
+    page.locator("form.prechat button[type=submit]").click()
+    page.locator(".notice", has_text="We will answer by email").wait_for()
+    say(page, "Do you ship to Samarkand?")
+    assert wait_for_messages(1) == ["Do you ship to Samarkand?"]
+    page.context.close()  # the visitor leaves
+    until(lambda: Visitor.objects.get().connections == 0)
+
+    visitor = Visitor.objects.get()
+    Visitor.objects.filter(pk=visitor.pk).update(
+        last_seen_at=timezone.now() - dt.timedelta(minutes=2)
+    )
+    conversation = Conversation.objects.get()
+    check_send_reply(app.cast.alice, conversation.pk, "Yes, in two days.")
+    assert email_unseen_replies() == 1
+
+    [sent] = mail.outbox
+    assert sent.to == ["aziza@example.com"]
+    assert "alice@example.com: Yes, in two days." in sent.body
