@@ -56,6 +56,12 @@ bench: install-dev
 	$(BIN)/python bench/intelligence.py
 	$(BIN)/python bench/email_parse.py
 	$(BIN)/python bench/widget_sockets.py
+	$(BIN)/python bench/settings_pages.py
+	$(BIN)/python bench/sla_sweep.py
+	$(BIN)/python bench/rules.py
+	$(BIN)/python bench/email_imap.py
+	$(BIN)/python bench/webhooks.py
+	$(BIN)/python bench/whatsapp_webhooks.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache
