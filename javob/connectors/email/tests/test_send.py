@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 
 from conftest import Cast
 from javob.accounts.actions import AgentInput, do_add_agent
@@ -323,6 +326,31 @@ def test_the_threading_report_counts_only_sent_mail(
     assert (report.sent, report.complete, report.share) == (2, 2, 1.0)
     assert claim(0) is None
     assert conversation_of("<q1@customer.example>").pk == conversation.pk
+
+
+def test_inbox_show_reports_threading_of_an_email_inbox_only(
+    cast: Cast, sink: SmtpSink, on_commit: OnCommit
+) -> None:
+    # given an email inbox that sent two replies, and an API inbox
+    inbox = smtp_inbox(cast.a, sink.port)
+    conversation = _customer_mail(inbox).conversation
+    with on_commit():
+        check_send_reply(cast.alice, conversation.pk, "bir")
+        check_send_reply(cast.alice, conversation.pk, "ikki")
+    # when an operator shows them
+    shown = _show(inbox.pk)
+    # then the email inbox's report counts the two sent mails, complete; the API one has none
+    assert (shown["kind"], shown["threading"]) == (
+        "email",
+        {"sent": 2, "complete": 2, "share": 1.0},
+    )
+    assert "threading" not in _show(cast.inbox_a.pk)
+
+
+def _show(inbox_id: int) -> Any:
+    out = StringIO()
+    call_command("inbox", "show", str(inbox_id), stdout=out)
+    return json.loads(out.getvalue())
 
 
 def test_a_reply_goes_to_the_customer_and_cc_to_the_participants(
