@@ -18,7 +18,6 @@ SQLite by default; PostgreSQL when DATABASE_URL=postgres://.../javob_bench. Need
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import random
 import shutil
@@ -87,12 +86,9 @@ def run(n: int, seed: int) -> None:
     from javob.connectors.email.imap import fetch_inbox
     from javob.connectors.email.models import RawMail
     from javob.connectors.email.tasks import process_mail
-    from javob.connectors.email.tests import support_parse
     from javob.connectors.email.tests.servers import PASSWORD, Dovecot
     from javob.conversations.models import Conversation, Message
 
-    support_parse.install()
-    parser = importlib.import_module("javob.connectors.email.parse")
     root = Path(tempfile.mkdtemp(prefix="javob-bench-dovecot-"))
     root.chmod(0o755)
     dovecot = Dovecot.start(root)
@@ -130,8 +126,7 @@ def run(n: int, seed: int) -> None:
     messages = Message.objects.filter(inbox=inbox).count()
     conversations = Conversation.objects.filter(inbox=inbox, merged_into__isnull=True).count()
     print(
-        f"\nIMAP ingest, {database_version()} ({connection.vendor}), parser {parser.__name__}"
-        f" ({'real' if getattr(parser, '__file__', None) else 'test stand-in'}), "
+        f"\nIMAP ingest, {database_version()} ({connection.vendor}), "
         f"{len(mails)} mails, {sum(len(m) for m in mails) / len(mails) / 1024:.1f} kB average"
     )
     total = fetch_seconds + process_seconds

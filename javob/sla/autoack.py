@@ -123,13 +123,24 @@ def _starts_conversation(message: Message) -> bool:
     return first == message.pk and not answered
 
 
+def _channel_allows(message: Message) -> bool:
+    """The channel's own auto-reply guard. Email's also refuses mail carrying our X-Loop, a
+    sender posing as one of us, and a second automatic answer in a day, so two installs
+    acknowledging each other stop after one exchange even when headers get stripped."""
+    if message.inbox.kind != "email":
+        return True
+    from javob.connectors.email.actions import may_auto_reply
+
+    return may_auto_reply(message)
+
+
 def auto_acknowledge(message_id: int) -> Message | None:
     """Pipeline step: acknowledge the first customer message of a conversation, once."""
-    message = Message.objects.select_related("conversation").filter(pk=message_id).first()
+    message = Message.objects.select_related("conversation", "inbox").filter(pk=message_id).first()
     if message is None or message.direction != Direction.INCOMING or is_automated(message):
         return None
     settings = AutoAck.objects.filter(inbox_id=message.inbox_id, enabled=True).first()
-    if settings is None or not _starts_conversation(message):
+    if settings is None or not _starts_conversation(message) or not _channel_allows(message):
         return None
     try:
         with transaction.atomic():

@@ -47,7 +47,9 @@ def prepare_outgoing(message: Message, settings: MailSettings) -> OutgoingMail:
         reply_to=reply_to,
         subject=subject[:998],
         complete=parent is None or bool(references),
-        automatic=bool(message.metadata.get("automatic")),
+        # Set by every automatic sender (the SLA acknowledgement, do_send_auto_reply): such a
+        # reply goes out with Auto-Submitted and X-Loop.
+        automatic=message.metadata.get("automated") is True,
     )
     threading.record_ids(message, message_id, references)
     return outgoing

@@ -20,6 +20,9 @@ class ThreadingReport:
     def share(self) -> float:
         return self.complete / self.sent if self.sent else 1.0
 
+    def as_json(self) -> dict[str, float]:
+        return {"sent": self.sent, "complete": self.complete, "share": self.share}
+
 
 def threading_report(inbox_id: int) -> ThreadingReport:
     sent = Message.objects.filter(

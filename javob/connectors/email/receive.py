@@ -17,8 +17,8 @@ from django.db import transaction
 
 from javob.accounts.models import Membership
 from javob.connectors.email import threading
+from javob.connectors.email.bounce import Bounce
 from javob.connectors.email.config import MailSettings, mail_settings
-from javob.connectors.email.mailtypes import Address, Bounce, ParsedMail
 from javob.connectors.email.models import (
     Outcome,
     OutgoingMail,
@@ -26,6 +26,7 @@ from javob.connectors.email.models import (
     ParticipantRole,
     RawMail,
 )
+from javob.connectors.email.parse import Address, ParsedMail
 from javob.contacts.actions import resolve_contact
 from javob.contacts.models import ContactIdentity
 from javob.conversations.actions import do_merge_conversations, receive_message

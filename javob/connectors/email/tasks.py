@@ -14,8 +14,8 @@ from django.db.models import F, Q
 from django.tasks import task
 from django.utils import timezone
 
-from javob.connectors.email.mailtypes import parse_mail
 from javob.connectors.email.models import ImapState, Outcome, RawMail
+from javob.connectors.email.parse import parse_mail
 from javob.conversations.models import Inbox
 from javob.core.errors import ActionError
 

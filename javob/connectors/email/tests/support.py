@@ -12,10 +12,7 @@ from javob.accounts.models import Workspace
 from javob.connectors.actions import do_add_inbox
 from javob.connectors.email.models import Outcome, RawMail
 from javob.connectors.email.tasks import process_mail
-from javob.connectors.email.tests import support_parse
 from javob.conversations.models import Conversation, Inbox, Message
-
-support_parse.install()
 
 _numbers = itertools.count(1)
 T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)

@@ -9,9 +9,10 @@ import pytest
 import time_machine
 
 from conftest import Cast
-from javob.connectors.email import mailtypes
+from javob.connectors.email import parse, tasks
 from javob.connectors.email.actions import may_auto_reply, quarantined, reprocess, store_mail
 from javob.connectors.email.models import MailSource, Outcome, Participant, RawMail
+from javob.connectors.email.tests import broken
 from javob.connectors.email.tests.support import (
     T0,
     conversation_of,
@@ -151,7 +152,7 @@ def test_an_unparseable_mail_is_quarantined_and_reprocessed(
 ) -> None:
     # given a parser that fails on a stored mail
     inbox = email_inbox(cast.a)
-    monkeypatch.setattr(mailtypes, "PARSER_MODULE", "javob.connectors.email.tests.broken")
+    monkeypatch.setattr(tasks, "parse_mail", broken.parse_mail)
     store_mail(inbox, mail(message_id="<q@customer.example>"), MailSource.IMAP)
     assert process_all() == ["quarantined"]
     stored = RawMail.objects.get()
@@ -159,7 +160,7 @@ def test_an_unparseable_mail_is_quarantined_and_reprocessed(
     assert quarantined(inbox.pk) == [stored.pk]
     assert Message.objects.count() == 0
     # when the parser is fixed and the mail reprocessed
-    monkeypatch.setattr(mailtypes, "PARSER_MODULE", "javob.connectors.email.parse")
+    monkeypatch.setattr(tasks, "parse_mail", parse.parse_mail)
     with on_commit():
         assert reprocess([stored.pk]) == 1
     # then it became a message and left quarantine

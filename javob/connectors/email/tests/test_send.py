@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 
 from conftest import Cast
 from javob.accounts.actions import AgentInput, do_add_agent
@@ -294,48 +297,6 @@ def test_a_bounce_fails_the_original_and_creates_no_contact(
     assert RawMail.objects.get(rfc_message_id="bounce1@mx.customer.example").outcome == "bounce"
 
 
-def _auto_respond(message: Message) -> bool:
-    """What the workflow's auto-reply will do: answer once, when the guard allows."""
-    if not may_auto_reply(message):
-        return False
-    do_send_auto_reply(message.conversation, "We received your mail and will answer soon.")
-    return True
-
-
-def test_two_javob_installs_auto_replying_stop_after_one_exchange(
-    cast: Cast, sink: SmtpSink, on_commit: OnCommit
-) -> None:
-    # given two installs (workspaces) with auto-replies, both sending through one server
-    inbox_a = smtp_inbox(cast.a, sink.port, address="support@a.example", reply_domain="")
-    inbox_b = smtp_inbox(cast.b, sink.port, address="help@b.example", reply_domain="")
-    # when a person at B writes to A
-    store_mail(inbox_a, mail(sender="help@b.example", to="support@a.example"), MailSource.SMTP)
-    process_all()
-    exchanges = 0
-    with on_commit():
-        answered = _auto_respond(Message.objects.get(inbox=inbox_a))
-    exchanges += answered
-    # and every mail that leaves is delivered to the other inbox, which may auto-reply again
-    delivered = 0
-    while delivered < len(sink.mails) and exchanges < 10:
-        raw = sink.mails[delivered].raw
-        target = inbox_b if "help@b.example" in sink.mails[delivered].recipients else inbox_a
-        delivered += 1
-        store_mail(target, raw, MailSource.SMTP)
-        process_all()
-        with on_commit():
-            exchanges += _auto_respond(Message.objects.filter(inbox=target).latest("pk"))
-    # then A answered once, with the loop headers, and B never answered the auto-reply
-    assert (answered, exchanges, len(sink.mails)) == (True, 1, 1)
-    auto = _sent(sink, 0)
-    assert (str(auto["Auto-Submitted"]), str(auto["X-Loop"])) == (
-        "auto-replied",
-        "support@a.example",
-    )
-    received = Message.objects.get(inbox=inbox_b)
-    assert received.metadata["automated"] is True
-
-
 def test_the_auto_reply_guard_holds_even_when_headers_are_stripped(
     cast: Cast, sink: SmtpSink, on_commit: OnCommit
 ) -> None:
@@ -365,6 +326,31 @@ def test_the_threading_report_counts_only_sent_mail(
     assert (report.sent, report.complete, report.share) == (2, 2, 1.0)
     assert claim(0) is None
     assert conversation_of("<q1@customer.example>").pk == conversation.pk
+
+
+def test_inbox_show_reports_threading_of_an_email_inbox_only(
+    cast: Cast, sink: SmtpSink, on_commit: OnCommit
+) -> None:
+    # given an email inbox that sent two replies, and an API inbox
+    inbox = smtp_inbox(cast.a, sink.port)
+    conversation = _customer_mail(inbox).conversation
+    with on_commit():
+        check_send_reply(cast.alice, conversation.pk, "bir")
+        check_send_reply(cast.alice, conversation.pk, "ikki")
+    # when an operator shows them
+    shown = _show(inbox.pk)
+    # then the email inbox's report counts the two sent mails, complete; the API one has none
+    assert (shown["kind"], shown["threading"]) == (
+        "email",
+        {"sent": 2, "complete": 2, "share": 1.0},
+    )
+    assert "threading" not in _show(cast.inbox_a.pk)
+
+
+def _show(inbox_id: int) -> Any:
+    out = StringIO()
+    call_command("inbox", "show", str(inbox_id), stdout=out)
+    return json.loads(out.getvalue())
 
 
 def test_a_reply_goes_to_the_customer_and_cc_to_the_participants(

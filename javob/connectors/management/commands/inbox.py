@@ -86,7 +86,7 @@ def _inbox_id(value: str) -> int:
 def _describe(inbox: Inbox) -> dict[str, Any]:
     inbox.refresh_from_db()
     health = inbox_health(inbox)
-    return {
+    described = {
         "id": inbox.pk,
         "kind": inbox.kind,
         "name": inbox.name,
@@ -97,3 +97,10 @@ def _describe(inbox: Inbox) -> dict[str, Any]:
         "last_error": health.last_error,
         "last_error_at": health.last_error_at.isoformat() if health.last_error_at else None,
     }
+    if inbox.kind == ChannelKind.EMAIL:
+        from javob.connectors.email.queries import threading_report
+
+        # Sent mail with complete threading headers: a low share means customers' mail
+        # clients will not thread our replies.
+        described["threading"] = threading_report(inbox.pk).as_json()
+    return described

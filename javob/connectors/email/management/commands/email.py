@@ -83,8 +83,7 @@ class Command(JsonCommand):
         )
 
     def _threading(self, options: dict[str, Any]) -> None:
-        report = threading_report(_inbox(options["inbox"]).pk)
-        self.emit({"sent": report.sent, "complete": report.complete, "share": report.share})
+        self.emit(threading_report(_inbox(options["inbox"]).pk).as_json())
 
 
 def _inbox(inbox_id: int) -> Inbox:
