@@ -8,10 +8,8 @@ from `admin_required`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -25,36 +23,16 @@ from javob.automation.render import KNOWN, pick_body
 from javob.automation.render import render as fill
 from javob.conversations.queries import access_conversation
 from javob.core.errors import ActionError, NotFound, PermissionDenied
-from javob.web.membership import View, admin_required, agent_required
-
-
-def member(request: HttpRequest) -> Membership:
-    found: Membership = request.membership  # type: ignore[attr-defined]
-    return found
-
-
-def refusals(view: View) -> View:
-    """NotFound -> 404, PermissionDenied -> 403, for errors raised outside a form."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-        except PermissionDenied as exc:
-            raise DjangoPermissionDenied(exc.message) from exc
-
-    return wrapped
+from javob.web.membership import View, acting, admin_required, agent_required, with_http_errors
 
 
 def admin_page(view: View) -> View:
-    return admin_required(refusals(view))
+    return admin_required(with_http_errors(view))
 
 
 @admin_page
 def index(request: HttpRequest) -> HttpResponse:
-    me = member(request)
+    me = acting(request)
     return render(
         request,
         "automation/index.html",
@@ -71,7 +49,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @admin_page
 def canned_edit(request: HttpRequest, canned_id: int | None = None) -> HttpResponse:
-    me = member(request)
+    me = acting(request)
     canned = queries.access_canned(me, canned_id) if canned_id else None
     form = CannedForm(request.POST or None, initial=_canned_initial(canned))
     preview: dict[str, str] = {}
@@ -134,17 +112,17 @@ def _preview(me: Membership, data: actions.CannedInput) -> dict[str, str]:
 @admin_page
 @require_POST
 def canned_delete(request: HttpRequest, canned_id: int) -> HttpResponse:
-    actions.check_delete_canned(member(request), canned_id)
+    actions.check_delete_canned(acting(request), canned_id)
     return redirect("automation:index")
 
 
 @require_GET
 @agent_required
-@refusals
+@with_http_errors
 def canned_search(request: HttpRequest) -> JsonResponse:
     """The composer's `/` menu: [{id, shortcut, title, body}] with bodies rendered for the
     conversation given as `conversation=<id>` (raw bodies in the fallback language without)."""
-    me = member(request)
+    me = acting(request)
     conversation = None
     raw_id = request.GET.get("conversation", "")
     if raw_id:
@@ -171,13 +149,13 @@ def canned_search(request: HttpRequest) -> JsonResponse:
 
 @require_POST
 @agent_required
-@refusals
+@with_http_errors
 def canned_use(request: HttpRequest, canned_id: int) -> JsonResponse:
     """Count one use and return the rendered body (the composer calls it on insert)."""
     raw_id = request.POST.get("conversation", "")
     if not raw_id.isdigit():
         raise Http404
-    body = actions.check_use_canned(member(request), canned_id, int(raw_id))
+    body = actions.check_use_canned(acting(request), canned_id, int(raw_id))
     return JsonResponse({"body": body})
 
 
@@ -186,7 +164,7 @@ def canned_use(request: HttpRequest, canned_id: int) -> JsonResponse:
 
 @admin_page
 def macro_edit(request: HttpRequest, macro_id: int | None = None) -> HttpResponse:
-    me = member(request)
+    me = acting(request)
     macro = queries.access_macro(me, macro_id) if macro_id else None
     initial = (
         {
@@ -221,20 +199,20 @@ def macro_edit(request: HttpRequest, macro_id: int | None = None) -> HttpRespons
 @admin_page
 @require_POST
 def macro_delete(request: HttpRequest, macro_id: int) -> HttpResponse:
-    actions.check_delete_macro(member(request), macro_id)
+    actions.check_delete_macro(acting(request), macro_id)
     return redirect("automation:index")
 
 
 @require_POST
 @agent_required
-@refusals
+@with_http_errors
 def macro_apply(request: HttpRequest, macro_id: int) -> JsonResponse:
     """Apply a macro to `conversation` (one click or key in the conversation view)."""
     raw_id = request.POST.get("conversation", "")
     if not raw_id.isdigit():
         raise Http404
     try:
-        done = actions.check_apply_macro(member(request), macro_id, int(raw_id))
+        done = actions.check_apply_macro(acting(request), macro_id, int(raw_id))
     except ActionError as exc:
         if isinstance(exc, NotFound | PermissionDenied):
             raise
@@ -247,7 +225,7 @@ def macro_apply(request: HttpRequest, macro_id: int) -> JsonResponse:
 
 @admin_page
 def rule_edit(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
-    me = member(request)
+    me = acting(request)
     rule = queries.access_rule(me, rule_id) if rule_id else None
     initial: dict[str, Any] = {"enabled": True, "hours": 0}
     if rule is not None:
@@ -295,7 +273,7 @@ def rule_edit(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
 
 @admin_page
 def rule_list(request: HttpRequest) -> HttpResponse:
-    rules = list(queries.rules(member(request)))
+    rules = list(queries.rules(acting(request)))
     groups = [
         (label, [rule for rule in rules if rule.trigger == value])
         for value, label in Trigger.choices
@@ -307,7 +285,7 @@ def _rule_post(change: Callable[[Membership, int, HttpRequest], object]) -> View
     @admin_page
     @require_POST
     def view(request: HttpRequest, rule_id: int) -> HttpResponse:
-        change(member(request), rule_id, request)
+        change(acting(request), rule_id, request)
         return redirect("automation:rules")
 
     return view

@@ -11,12 +11,13 @@ from django.views.decorators.http import require_POST
 
 from javob.accounts.queries import agents, teams
 from javob.automation.forms import add_action_error
-from javob.automation.views import admin_page, member
+from javob.automation.views import admin_page
 from javob.conversations.models import Inbox
 from javob.core.errors import ActionError
 from javob.routing import actions, queries
 from javob.routing.forms import SettingForm, SkillsForm
 from javob.routing.models import ChannelSkills
+from javob.web.membership import acting
 
 
 def _scopes(workspace_id: int) -> list[tuple[str, str]]:
@@ -31,7 +32,7 @@ def _scopes(workspace_id: int) -> list[tuple[str, str]]:
 
 @admin_page
 def index(request: HttpRequest) -> HttpResponse:
-    me = member(request)
+    me = acting(request)
     skills = dict(
         ChannelSkills.objects.filter(workspace_id=me.workspace_id).values_list(
             "membership_id", "channels"
@@ -75,7 +76,7 @@ def _input(data: dict[str, Any]) -> actions.SettingInput:
 
 @admin_page
 def edit(request: HttpRequest, setting_id: int | None = None) -> HttpResponse:
-    me = member(request)
+    me = acting(request)
     setting = queries.access_setting(me, setting_id) if setting_id else None
     if setting is None:
         form = _new_form(me.workspace_id, request.POST or None)
@@ -116,7 +117,7 @@ def edit(request: HttpRequest, setting_id: int | None = None) -> HttpResponse:
 @admin_page
 @require_POST
 def delete(request: HttpRequest, setting_id: int) -> HttpResponse:
-    actions.check_delete_setting(member(request), setting_id)
+    actions.check_delete_setting(acting(request), setting_id)
     return redirect("routing:index")
 
 
@@ -126,6 +127,6 @@ def skills(request: HttpRequest, membership_id: int) -> HttpResponse:
     form = SkillsForm(request.POST)
     if form.is_valid():
         actions.check_set_channel_skills(
-            member(request), membership_id, form.cleaned_data["channels"]
+            acting(request), membership_id, form.cleaned_data["channels"]
         )
     return redirect("routing:index")

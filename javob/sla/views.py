@@ -7,13 +7,11 @@ the field it names. Only owners and admins get here (`admin_required`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,33 +19,12 @@ from django.views.decorators.http import require_POST
 
 from javob.accounts.models import Membership, Team
 from javob.conversations.models import Inbox, Priority
-from javob.core.errors import ActionError, NotFound
-from javob.core.errors import PermissionDenied as ActionPermissionDenied
+from javob.core.errors import ActionError
 from javob.sla import actions
 from javob.sla.forms import AutoAckForm, CalendarForm, HolidayForm, PolicyForm
 from javob.sla.models import AgentShift, AutoAck, Calendar, CalendarLink, SlaPolicy
 from javob.sla.queries import access_calendar, access_policy
-from javob.web.membership import View, admin_required
-
-
-def http_errors(view: View) -> View:
-    """NotFound from an action is a 404 and PermissionDenied a 403, as in the API."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as error:
-            raise Http404(error.message) from error
-        except ActionPermissionDenied as error:
-            raise PermissionDenied(error.message) from error
-
-    return wrapped
-
-
-def _member(request: HttpRequest) -> Membership:
-    member: Membership = request.membership  # type: ignore[attr-defined]
-    return member
+from javob.web.membership import acting, admin_required, with_http_errors
 
 
 def _apply(form: forms.Form, action: Callable[[], Any]) -> bool:
@@ -67,9 +44,9 @@ def _done(request: HttpRequest, text: str, to: str = "sla:index") -> HttpRespons
 
 
 @admin_required
-@http_errors
+@with_http_errors
 def index(request: HttpRequest) -> HttpResponse:
-    member = _member(request)
+    member = acting(request)
     workspace_id = member.workspace_id
     calendars = list(Calendar.objects.filter(workspace_id=workspace_id).order_by("name"))
     inboxes = list(Inbox.objects.filter(workspace_id=workspace_id).order_by("name"))
@@ -114,9 +91,9 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @admin_required
-@http_errors
+@with_http_errors
 def calendar_edit(request: HttpRequest, calendar_id: int | None = None) -> HttpResponse:
-    member = _member(request)
+    member = acting(request)
     calendar = access_calendar(member, calendar_id) if calendar_id is not None else None
     if request.method == "POST":
         form = CalendarForm(request.POST)
@@ -137,18 +114,18 @@ def calendar_edit(request: HttpRequest, calendar_id: int | None = None) -> HttpR
 
 
 @admin_required
-@http_errors
+@with_http_errors
 @require_POST
 def calendar_delete(request: HttpRequest, calendar_id: int) -> HttpResponse:
-    actions.check_delete_calendar(_member(request), calendar_id)
+    actions.check_delete_calendar(acting(request), calendar_id)
     return _done(request, _("Calendar deleted."))
 
 
 @admin_required
-@http_errors
+@with_http_errors
 @require_POST
 def holiday_add(request: HttpRequest, calendar_id: int) -> HttpResponse:
-    member = _member(request)
+    member = acting(request)
     calendar = access_calendar(member, calendar_id)
     form = HolidayForm(request.POST)
     if form.is_valid() and _apply(
@@ -172,17 +149,17 @@ def holiday_add(request: HttpRequest, calendar_id: int) -> HttpResponse:
 
 
 @admin_required
-@http_errors
+@with_http_errors
 @require_POST
 def holiday_delete(request: HttpRequest, calendar_id: int, holiday_id: int) -> HttpResponse:
-    actions.check_delete_holiday(_member(request), calendar_id, holiday_id)
+    actions.check_delete_holiday(acting(request), calendar_id, holiday_id)
     return _done(request, _("Holiday removed."), to=reverse("sla:calendar", args=[calendar_id]))
 
 
 @admin_required
-@http_errors
+@with_http_errors
 def policy_edit(request: HttpRequest, policy_id: int | None = None) -> HttpResponse:
-    member = _member(request)
+    member = acting(request)
     policy = access_policy(member, policy_id) if policy_id is not None else None
     if request.method == "POST":
         form = PolicyForm(member.workspace_id, request.POST)
@@ -198,10 +175,10 @@ def policy_edit(request: HttpRequest, policy_id: int | None = None) -> HttpRespo
 
 
 @admin_required
-@http_errors
+@with_http_errors
 @require_POST
 def policy_delete(request: HttpRequest, policy_id: int) -> HttpResponse:
-    actions.check_delete_policy(_member(request), policy_id)
+    actions.check_delete_policy(acting(request), policy_id)
     return _done(request, _("SLA policy deleted."))
 
 
@@ -210,11 +187,11 @@ def _optional_id(value: str | None) -> int | None:
 
 
 @admin_required
-@http_errors
+@with_http_errors
 @require_POST
 def link(request: HttpRequest) -> HttpResponse:
     """Set the calendar of an inbox or a team (an empty choice clears it)."""
-    member = _member(request)
+    member = acting(request)
     actions.check_link_calendar(
         member,
         _optional_id(request.POST.get("calendar_id")),
@@ -225,17 +202,17 @@ def link(request: HttpRequest) -> HttpResponse:
 
 
 @admin_required
-@http_errors
+@with_http_errors
 @require_POST
 def shift(request: HttpRequest, membership_id: int) -> HttpResponse:
     actions.check_set_shift(
-        _member(request), membership_id, _optional_id(request.POST.get("calendar_id"))
+        acting(request), membership_id, _optional_id(request.POST.get("calendar_id"))
     )
     return _done(request, _("Shift saved."))
 
 
 @admin_required
-@http_errors
+@with_http_errors
 @require_POST
 def auto_ack(request: HttpRequest, inbox_id: int) -> HttpResponse:
     form = AutoAckForm(request.POST, prefix=f"ack{inbox_id}")
@@ -243,7 +220,7 @@ def auto_ack(request: HttpRequest, inbox_id: int) -> HttpResponse:
         messages.error(request, _("Choose a language."))
         return redirect("sla:index")
     actions.check_set_auto_ack(
-        _member(request),
+        acting(request),
         inbox_id,
         enabled=form.cleaned_data["enabled"],
         default_language=form.cleaned_data["default_language"],

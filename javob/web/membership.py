@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from typing import Any, Concatenate, cast
 
@@ -18,6 +19,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
 from javob.accounts.models import Membership
+from javob.core.errors import NotFound
+from javob.core.errors import PermissionDenied as ActionPermissionDenied
 
 SESSION_KEY = "workspace_id"
 
@@ -85,3 +88,31 @@ def admin_required(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return agent_required(checked)
+
+
+@contextmanager
+def http_errors() -> Iterator[None]:
+    """An action's NotFound becomes a 404 and its PermissionDenied a 403, as in the API."""
+    try:
+        yield
+    except NotFound as error:
+        raise Http404(error.message) from error
+    except ActionPermissionDenied as error:
+        raise PermissionDenied(error.message) from error
+
+
+def with_http_errors(view: View) -> View:
+    """`http_errors()` around a whole view."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with http_errors():
+            return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def acting(request: HttpRequest) -> Membership:
+    """The agent a view decorated with agent_required or admin_required acts as."""
+    member: Membership = request.membership  # type: ignore[attr-defined]
+    return member

@@ -18,33 +18,31 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from javob.connectors.base import Connector, Parsed, WebhookRequest
+from javob.connectors.base import Parsed
 from javob.connectors.meta.actions import do_unsend_message
+from javob.connectors.meta.base import MetaConnector
 from javob.connectors.meta.comments import parse_feed, parse_instagram_comment
 from javob.connectors.meta.common import (
     Fetched,
     enabled,
-    ensure_verify_token,
     filename_for,
-    graph_client,
     recipient,
 )
-from javob.connectors.meta.graph import GraphClient, GraphError, Upload
+from javob.connectors.meta.graph import GraphError, Upload
 from javob.connectors.meta.messaging import Events, parse_messaging
-from javob.connectors.meta.webhook import answer_handshake, payload_hash, verify_signature
-from javob.connectors.meta.window import check_reply_allowed, window
+from javob.connectors.meta.window import window
 from javob.contacts.actions import normalize_identity
 from javob.conversations.models import DELIVERY_RANK, Delivery, Direction, Message
 from javob.core.types import DeliveryUpdate, Identity
 
 if TYPE_CHECKING:
-    from javob.conversations.models import Attachment, Conversation
+    from javob.conversations.models import Attachment
 
 logger = logging.getLogger(__name__)
 RECEIPT_LOOKBACK = 200  # outgoing messages a watermark may cover, newest first
 
 
-class MetaMessagingConnector(Connector):
+class MetaMessagingConnector(MetaConnector):
     """What Messenger and Instagram share; subclasses set `kind` and `webhook_object`."""
 
     webhook_object: ClassVar[str]
@@ -52,27 +50,10 @@ class MetaMessagingConnector(Connector):
     public_reply_edge: ClassVar[str]  # POST /{comment-id}/<edge> answers a comment publicly
     accepts_uploads: ClassVar[bool]
     required_settings = ("access_token", "app_secret")
-    secret_settings = ("access_token", "app_secret")
-
-    def setup(self) -> None:
-        ensure_verify_token(self.inbox)
 
     @property
     def account_id(self) -> str:
         return str(self.inbox.settings.get("account_id", ""))
-
-    @property
-    def graph(self) -> GraphClient:
-        return graph_client(self.inbox)
-
-    def handshake(self, request: WebhookRequest) -> str | None:
-        return answer_handshake(str(self.inbox.settings.get("verify_token", "")), request)
-
-    def verify(self, request: WebhookRequest) -> None:
-        verify_signature(str(self.inbox.secrets.get("app_secret", "")), request)
-
-    def payload_id(self, request: WebhookRequest) -> str | None:
-        return payload_hash(request.body)
 
     def parse(self, body: bytes) -> Sequence[Parsed]:
         """Messages and receipts of one body.
@@ -152,9 +133,6 @@ class MetaMessagingConnector(Connector):
         return Fetched(filename_for(item, content_type), content_type, response.body)
 
     # Sending
-
-    def check_reply(self, conversation: Conversation) -> None:
-        check_reply_allowed(conversation)
 
     def send(self, message: Message) -> str:
         """A comment reply (public or private), or a direct message within the window."""

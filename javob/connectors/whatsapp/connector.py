@@ -13,48 +13,28 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
-from javob.connectors.base import Connector, Parsed, WebhookRequest
+from javob.connectors.base import Parsed
+from javob.connectors.meta.base import MetaConnector
 from javob.connectors.meta.common import (
     Fetched,
-    ensure_verify_token,
     filename_for,
-    graph_client,
     recipient,
 )
-from javob.connectors.meta.graph import GraphClient, GraphError, Upload
-from javob.connectors.meta.webhook import answer_handshake, payload_hash, verify_signature
-from javob.connectors.meta.window import check_reply_allowed
+from javob.connectors.meta.graph import GraphError, Upload
 from javob.connectors.whatsapp.actions import do_set_template_status
 from javob.connectors.whatsapp.inbound import parse_body
 
 if TYPE_CHECKING:
-    from javob.conversations.models import Attachment, Conversation, Message
+    from javob.conversations.models import Attachment, Message
 
 
-class WhatsAppConnector(Connector):
+class WhatsAppConnector(MetaConnector):
     kind = "whatsapp"
     required_settings = ("phone_number_id", "access_token", "app_secret")
-    secret_settings = ("access_token", "app_secret")
-
-    def setup(self) -> None:
-        ensure_verify_token(self.inbox)
 
     @property
     def phone_number_id(self) -> str:
         return str(self.inbox.settings.get("phone_number_id", ""))
-
-    @property
-    def graph(self) -> GraphClient:
-        return graph_client(self.inbox)
-
-    def handshake(self, request: WebhookRequest) -> str | None:
-        return answer_handshake(str(self.inbox.settings.get("verify_token", "")), request)
-
-    def verify(self, request: WebhookRequest) -> None:
-        verify_signature(str(self.inbox.secrets.get("app_secret", "")), request)
-
-    def payload_id(self, request: WebhookRequest) -> str | None:
-        return payload_hash(request.body)
 
     def parse(self, body: bytes) -> Sequence[Parsed]:
         """Messages and statuses; a template's review result (approved, paused, rejected)
@@ -84,9 +64,6 @@ class WhatsAppConnector(Connector):
             or "application/octet-stream"
         )
         return Fetched(filename_for(item, content_type), content_type, response.body)
-
-    def check_reply(self, conversation: Conversation) -> None:
-        check_reply_allowed(conversation)
 
     def send(self, message: Message) -> str:
         """Send a template, media, or text; reply context when the message answers one."""

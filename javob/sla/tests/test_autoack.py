@@ -65,7 +65,8 @@ def test_evening_acknowledgement_says_tomorrow(cast: Cast, on_commit: OnCommit) 
         conversation = customer_writes(cast, on_commit).conversation
 
     assert [m.text for m in acks(conversation)] == [
-        "We have received your message. We will answer by 10:30 tomorrow, Tashkent time."
+        # the customer wrote in Uzbek: the acknowledgement is in Uzbek
+        "Xabaringizni qabul qildik. Ertaga soat 10:30 gacha javob beramiz (Tashkent vaqti bilan)."
     ]
 
 
@@ -78,7 +79,7 @@ def test_without_a_policy_a_closed_office_announces_its_opening(
         conversation = customer_writes(cast, on_commit).conversation
 
     assert [m.text for m in acks(conversation)] == [
-        "We have received your message. We will answer by 09:00 today, Tashkent time."
+        "Xabaringizni qabul qildik. Bugun soat 09:00 gacha javob beramiz (Tashkent vaqti bilan)."
     ]
 
 
@@ -89,7 +90,7 @@ def test_once_per_conversation_and_never_to_automated_mail(cast: Cast, on_commit
     robot = write(cast, on_commit, sender="noreply", metadata={"automated": True})
 
     assert [m.text for m in acks(first.conversation)] == [
-        "We have received your message and will answer as soon as we can."
+        "Xabaringizni qabul qildik va imkon qadar tezroq javob beramiz."
     ]
     assert acks(robot.conversation) == []
     assert AutoAckSent.objects.count() == 1
@@ -158,3 +159,34 @@ def test_only_admins_change_acknowledgement_settings(cast: Cast) -> None:
         check_set_auto_ack(cast.alice, cast.inbox_a.pk, enabled=True, default_language="fr")
 
     assert AutoAck.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Здравствуйте, где мой заказ? Он до сих пор не пришёл.",
+            "Мы получили ваше сообщение. Ответим завтра до 11:00 (часовой пояс Tashkent).",
+        ),
+        (
+            "Ассалому алайкум, буюртмам қаерда? Ҳали ҳам келмади.",
+            "Хабарингизни қабул қилдик. Эртага соат 11:00 гача жавоб берамиз "
+            "(Tashkent вақти билан).",
+        ),
+        (
+            "Hello, where is my order? It has not arrived yet.",
+            "We have received your message. We will answer by 11:00 tomorrow, Tashkent time.",
+        ),
+    ],
+)
+def test_the_acknowledgement_speaks_each_shipped_language(
+    cast: Cast, on_commit: OnCommit, text: str, expected: str
+) -> None:
+    tashkent_office(cast)
+    standard_policy(cast)
+    check_set_auto_ack(cast.alice, cast.inbox_a.pk, enabled=True, default_language="en")
+    # Monday 20:00 in Tashkent; two business hours later is Tuesday 11:00
+    with time_machine.travel(local(2026, 11, 23, 20, 0), tick=False):
+        conversation = customer_writes(cast, on_commit, text=text).conversation
+
+    assert [ack.text for ack in acks(conversation)] == [expected]

@@ -16,9 +16,9 @@ from javob.accounts.actions import AgentInput
 from javob.accounts.models import Membership
 from javob.accounts.queries import all_agents
 from javob.core.errors import ActionError, NotFound
-from javob.web.membership import admin_required
+from javob.web.membership import admin_required, http_errors
 from javob.web.settings_pages.forms import AgentForm, InviteForm, show_error
-from javob.web.settings_pages.views.common import actor, found, page
+from javob.web.settings_pages.views.common import actor, page
 
 
 @admin_required
@@ -116,7 +116,7 @@ def _change(
     request: HttpRequest, membership_id: int, action: MemberAction, done: str
 ) -> HttpResponse:
     """Run a one-click action on an agent; a refusal is shown as a message on the list."""
-    with found():
+    with http_errors():
         try:
             member = action(actor(request), membership_id)
         except NotFound:

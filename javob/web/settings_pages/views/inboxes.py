@@ -20,9 +20,9 @@ from javob.conversations import settings_actions
 from javob.conversations.models import ChannelKind, Inbox
 from javob.conversations.settings_actions import SECRET_SETTING, InboxConfig
 from javob.core.errors import ActionError
-from javob.web.membership import admin_required
+from javob.web.membership import admin_required, http_errors
 from javob.web.settings_pages.forms import InboxForm, show_error
-from javob.web.settings_pages.views.common import actor, found, page
+from javob.web.settings_pages.views.common import actor, page
 
 
 @admin_required
@@ -75,7 +75,7 @@ def inbox_add(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 def _inbox(request: HttpRequest, inbox_id: int) -> Inbox:
-    with found():
+    with http_errors():
         return settings_actions.access_settings_inbox(actor(request), inbox_id)
 
 
@@ -139,7 +139,7 @@ def inbox_secret(request: HttpRequest, inbox_id: int) -> HttpResponse:
     """Show the webhook secret (audited), or rotate it and show the new one."""
     me, inbox = actor(request), _inbox(request, inbox_id)
     rotate = request.POST.get("rotate") == "1"
-    with found():
+    with http_errors():
         try:
             if rotate:
                 secret = settings_actions.check_rotate_webhook_secret(me, inbox.pk)
@@ -162,7 +162,7 @@ def inbox_secret(request: HttpRequest, inbox_id: int) -> HttpResponse:
 def inbox_active(request: HttpRequest, inbox_id: int) -> HttpResponse:
     inbox = _inbox(request, inbox_id)
     active = request.POST.get("active") == "1"
-    with found():
+    with http_errors():
         settings_actions.check_set_inbox_active(actor(request), inbox.pk, active)
     done = _("Inbox %(name)s is active.") if active else _("Inbox %(name)s is deactivated.")
     messages.success(request, done % {"name": inbox.name})

@@ -12,9 +12,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from javob.conversations import settings_actions
 from javob.conversations.models import Label
 from javob.core.errors import ActionError
-from javob.web.membership import admin_required
+from javob.web.membership import admin_required, http_errors
 from javob.web.settings_pages.forms import LabelForm, show_error
-from javob.web.settings_pages.views.common import actor, found, page
+from javob.web.settings_pages.views.common import actor, page
 
 
 def _labels(workspace_id: int) -> list[Label]:
@@ -73,7 +73,7 @@ def label_edit(request: HttpRequest, label_id: int) -> HttpResponse:
 @require_POST
 def label_delete(request: HttpRequest, label_id: int) -> HttpResponse:
     label = _label(request, label_id)
-    with found():
+    with http_errors():
         settings_actions.check_delete_label(actor(request), label.pk)
     messages.success(request, _("Label %(name)s is deleted.") % {"name": label.name})
     return redirect("settings:labels")

@@ -14,9 +14,9 @@ from javob.accounts import actions
 from javob.accounts.models import Membership, Team
 from javob.accounts.queries import teams
 from javob.core.errors import ActionError
-from javob.web.membership import admin_required
+from javob.web.membership import admin_required, http_errors
 from javob.web.settings_pages.forms import TeamForm, show_error
-from javob.web.settings_pages.views.common import actor, found, page
+from javob.web.settings_pages.views.common import actor, page
 
 
 @admin_required
@@ -75,7 +75,7 @@ def team_edit(request: HttpRequest, team_id: int) -> HttpResponse:
 @require_POST
 def team_delete(request: HttpRequest, team_id: int) -> HttpResponse:
     team = _team(request, team_id)
-    with found():
+    with http_errors():
         try:
             actions.check_delete_team(actor(request), team.pk)
         except ActionError as exc:

@@ -12,9 +12,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from javob.accounts import actions
 from javob.accounts.queries import live_tokens
 from javob.core.errors import ActionError
-from javob.web.membership import admin_required
+from javob.web.membership import admin_required, http_errors
 from javob.web.settings_pages.forms import TokenForm, show_error
-from javob.web.settings_pages.views.common import actor, found, page
+from javob.web.settings_pages.views.common import actor, page
 
 
 @never_cache
@@ -40,7 +40,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 @admin_required
 @require_POST
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    with found():
+    with http_errors():
         token = actions.check_revoke_token(actor(request), token_id)
     messages.success(request, _("Token %(prefix)s… is revoked.") % {"prefix": token.prefix})
     return redirect("settings:tokens")
