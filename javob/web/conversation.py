@@ -17,9 +17,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from javob.accounts.models import Membership
 from javob.conversations import actions, delivery
-from javob.conversations.models import Conversation, Priority, Status
+from javob.automation.queries import visible_macros
+from javob.conversations.models import ChannelKind, Conversation, Priority, Status
 from javob.conversations.queries import access_conversation, access_message
 from javob.core.errors import ActionError, NotFound
+from javob.sla.queries import sla_state
 from javob.web import actions as web_actions
 from javob.web.membership import agent_required
 from javob.web.queries import conversation_page
@@ -49,6 +51,22 @@ def _context(request: HttpRequest, conversation: Conversation) -> dict[str, obje
         "images_for": int(shown) if shown.isdigit() else None,
         "now": timezone.now(),
         "canned_url": canned_url(conversation.pk),
+        "macros": list(visible_macros(_member(request))),
+        "sla": sla_state([conversation.pk]).get(conversation.pk),
+        "window": freeform_window(data.conversation),
+    }
+
+
+def freeform_window(conversation: Conversation) -> dict[str, object] | None:
+    """For WhatsApp: whether a free-form reply may go now (24 hours after the customer's last
+    message) and when that window ends; None for other channels."""
+    if conversation.inbox.kind != ChannelKind.WHATSAPP:
+        return None
+    from javob.connectors.whatsapp import actions as whatsapp  # only where WhatsApp is used
+
+    return {
+        "open": whatsapp.can_send_freeform(conversation),
+        "ends_at": whatsapp.freeform_window_end(conversation),
     }
 
 
@@ -179,6 +197,18 @@ def change(request: HttpRequest, conversation_id: int, what: str) -> HttpRespons
         if isinstance(result, Conversation) and result.pk != conversation_id:
             return redirect("conversation", conversation_id=result.pk)
     return redirect("conversation", conversation_id=conversation_id)
+
+
+@require_GET
+@agent_required
+def original(request: HttpRequest, message_id: int) -> HttpResponse:
+    """A message's text without its personal data masked, fetched when the agent clicks
+    "Show": only for agents who may see the conversation, and never in the page itself."""
+    try:
+        message = access_message(_member(request), message_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    return render(request, "web/message_original.html", {"m": message})
 
 
 @require_POST
