@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from javob.accounts.models import Membership
-from javob.conversations import actions, delivery
 from javob.automation.queries import visible_macros
+from javob.conversations import actions, delivery
 from javob.conversations.models import ChannelKind, Conversation, Priority, Status
 from javob.conversations.queries import access_conversation, access_message
 from javob.core.errors import ActionError, NotFound

@@ -42,9 +42,9 @@ from javob.conversations.models import (
     Status,
 )
 from javob.conversations.queries import page, visible_conversations
+from javob.core.errors import ActionError, NotFound
 from javob.routing.queries import explain as explain_routing
 from javob.sla.queries import with_next_due
-from javob.core.errors import ActionError, NotFound
 from javob.web.models import ReadMark, SavedFilter
 
 # A list row or a page needs the inbox's name and channel, never its (encrypted) settings.
@@ -52,7 +52,14 @@ INBOX_UNUSED = ("inbox__secrets", "inbox__settings")
 PAGE_SIZE = 50
 TIMELINE_LIMIT = 100  # messages shown at first; "Show earlier messages" shows them all
 FILTER_KEYS = (
-    "status", "channel", "label", "language", "sentiment", "priority", "assignee", "sort"
+    "status",
+    "channel",
+    "label",
+    "language",
+    "sentiment",
+    "priority",
+    "assignee",
+    "sort",
 )
 ANY = "any"
 
@@ -249,9 +256,11 @@ def sla_page(
     """Keyset paging on (SLA due time, id), conversations without a running target last."""
     if cursor:
         due, pk = _sla_cursor(cursor)
-        after = Q(sla_due_at__isnull=True, pk__gt=pk)
-        if due is not None:
-            after |= Q(sla_due_at__gt=due) | Q(sla_due_at=due, pk__gt=pk)
+        if due is None:  # already among the rows without a target
+            after = Q(sla_due_at__isnull=True, pk__gt=pk)
+        else:
+            after = Q(sla_due_at__isnull=True) | Q(sla_due_at__gt=due)
+            after |= Q(sla_due_at=due, pk__gt=pk)
         query = query.filter(after)
     rows = list(query.order_by(F("sla_due_at").asc(nulls_last=True), "id")[: limit + 1])
     if len(rows) <= limit:
