@@ -63,10 +63,17 @@ def freeform_window(conversation: Conversation) -> dict[str, object] | None:
     if conversation.inbox.kind != ChannelKind.WHATSAPP:
         return None
     from javob.connectors.whatsapp import actions as whatsapp  # only where WhatsApp is used
+    from javob.connectors.whatsapp.models import MessageTemplate, TemplateStatus
+    from javob.connectors.whatsapp.templates import slots
 
+    is_open = whatsapp.can_send_freeform(conversation)
+    approved = MessageTemplate.objects.filter(
+        inbox_id=conversation.inbox_id, status=TemplateStatus.APPROVED
+    ).order_by("name", "language")
     return {
-        "open": whatsapp.can_send_freeform(conversation),
+        "open": is_open,
         "ends_at": whatsapp.freeform_window_end(conversation),
+        "templates": [] if is_open else [(t, slots(t.components)) for t in approved],
     }
 
 
@@ -167,7 +174,19 @@ def _merge(request: HttpRequest, member: Membership, pk: int) -> Conversation:
     return actions.check_merge_conversations(member, pk, target)
 
 
+def _template(request: HttpRequest, member: Membership, pk: int) -> None:
+    """An approved WhatsApp template; its values come as `slot-<key>`, one per variable."""
+    from javob.connectors.whatsapp.actions import check_send_template
+
+    raw = request.POST.get("template_id", "")
+    if not raw.isdigit():
+        raise ActionError(_("Choose a template."), field="template_id")
+    values = {k[5:]: request.POST.getlist(k) for k in request.POST if k.startswith("slot-")}
+    check_send_template(member, pk, int(raw), values)
+
+
 CHANGES: dict[str, Change] = {
+    "template": _template,
     "message": _post_message,
     "assign": _assign,
     "status": _status,
