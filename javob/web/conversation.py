@@ -51,9 +51,17 @@ def _context(request: HttpRequest, conversation: Conversation) -> dict[str, obje
         "images_for": int(shown) if shown.isdigit() else None,
         "now": timezone.now(),
         "canned_url": canned_url(conversation.pk),
+    }
+
+
+def _side(request: HttpRequest, context: dict[str, object]) -> dict[str, object]:
+    """What the panel and composer show from other apps (the timeline alone needs none)."""
+    c = context["c"]
+    assert isinstance(c, Conversation)
+    return context | {
         "macros": list(visible_macros(_member(request))),
-        "sla": sla_state([conversation.pk]).get(conversation.pk),
-        "window": freeform_window(data.conversation),
+        "sla": sla_state([c.pk]).get(c.pk),
+        "window": freeform_window(c),
     }
 
 
@@ -95,7 +103,7 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
         messages.info(request, _("This conversation was merged into this one."))
         return redirect("conversation", conversation_id=found.merged_into_id)
     web_actions.do_mark_read(member, found)
-    return render(request, "web/conversation.html", _context(request, found))
+    return render(request, "web/conversation.html", _side(request, _context(request, found)))
 
 
 def _access_or_none(member: Membership, conversation_id: int) -> Conversation | None:
@@ -114,7 +122,10 @@ def fragment(request: HttpRequest, conversation_id: int, part: str) -> HttpRespo
     member = _member(request)
     found = _access(member, conversation_id)
     web_actions.do_mark_read(member, found)
-    return render(request, f"web/conversation_{part}.html", _context(request, found))
+    context = _context(request, found)
+    if part == "panel":
+        context = _side(request, context)
+    return render(request, f"web/conversation_{part}.html", context)
 
 
 def _post_message(request: HttpRequest, member: Membership, pk: int) -> None:
