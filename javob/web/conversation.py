@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import cast
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -56,8 +57,7 @@ def _context(request: HttpRequest, conversation: Conversation) -> dict[str, obje
 
 def _side(request: HttpRequest, context: dict[str, object]) -> dict[str, object]:
     """What the panel and composer show from other apps (the timeline alone needs none)."""
-    c = context["c"]
-    assert isinstance(c, Conversation)
+    c = cast(Conversation, context["c"])  # the page's conversation, inbox already loaded
     return context | {
         "macros": list(visible_macros(_member(request))),
         "sla": sla_state([c.pk]).get(c.pk),
