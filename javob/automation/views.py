@@ -147,6 +147,22 @@ def canned_search(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"results": results})
 
 
+@require_GET
+@agent_required
+@refusals
+def canned_picker(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """The composer's `/` picker as an HTML fragment: the agent's canned responses rendered
+    for this conversation; `q` narrows them (the picker's own search box)."""
+    me = member(request)
+    conversation = access_conversation(me, conversation_id)
+    query = request.GET.get("q", "")[:64]
+    found = queries.canned_for(me, query, conversation.language)
+    choices = [(c, queries.render_canned(c, conversation, me)) for c in found]
+    context = {"choices": choices, "q": query, "conversation": conversation}
+    name = "list" if request.GET.get("part") == "list" else "picker"
+    return render(request, f"automation/canned_{name}.html", context)
+
+
 @require_POST
 @agent_required
 @with_http_errors

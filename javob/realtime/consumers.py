@@ -33,8 +33,9 @@ def _membership(scope: dict[str, Any]) -> Membership | None:
 PRESENCE_STATES = ("viewing", "typing", "left")
 
 
-def _presence_recipients(member: Membership, conversation_id: int) -> list[int]:
-    """Everyone else who may see the conversation, if `member` may see it; else nobody."""
+def _presence_recipients(member: Membership, conversation_id: int, state: str) -> list[int]:
+    """Everyone else who may see the conversation, if `member` may see it; else nobody.
+    Typing in a web-chat conversation is shown in the visitor's widget too."""
     from javob.conversations.queries import access_conversation, viewer_ids
     from javob.core.errors import NotFound
 
@@ -42,6 +43,10 @@ def _presence_recipients(member: Membership, conversation_id: int) -> list[int]:
         conversation = access_conversation(member, conversation_id)
     except NotFound:
         return []
+    if conversation.inbox.kind == "webchat" and state in ("typing", "left"):
+        from javob.connectors.webchat.connector import agent_typing  # webchat is optional
+
+        agent_typing(conversation_id, member.name, state == "typing")
     return [pk for pk in viewer_ids(conversation) if pk != member.pk]
 
 
@@ -83,7 +88,9 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             or isinstance(conversation_id, bool)
         ):
             return
-        recipients = await database_sync_to_async(_presence_recipients)(member, conversation_id)
+        recipients = await database_sync_to_async(_presence_recipients)(
+            member, conversation_id, state
+        )
         name = await database_sync_to_async(lambda: member.name)()
         message = {
             "type": "javob.event",

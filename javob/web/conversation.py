@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import cast
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,10 +17,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from javob.accounts.models import Membership
+from javob.automation.queries import visible_macros
 from javob.conversations import actions, delivery
-from javob.conversations.models import Conversation, Priority, Status
+from javob.conversations.models import ChannelKind, Conversation, Priority, Status
 from javob.conversations.queries import access_conversation, access_message
 from javob.core.errors import ActionError, NotFound
+from javob.sla.queries import sla_state
 from javob.web import actions as web_actions
 from javob.web.membership import agent_required
 from javob.web.queries import conversation_page
@@ -52,6 +55,36 @@ def _context(request: HttpRequest, conversation: Conversation) -> dict[str, obje
     }
 
 
+def _side(request: HttpRequest, context: dict[str, object]) -> dict[str, object]:
+    """What the panel and composer show from other apps (the timeline alone needs none)."""
+    c = cast(Conversation, context["c"])  # the page's conversation, inbox already loaded
+    return context | {
+        "macros": list(visible_macros(_member(request))),
+        "sla": sla_state([c.pk]).get(c.pk),
+        "window": freeform_window(c),
+    }
+
+
+def freeform_window(conversation: Conversation) -> dict[str, object] | None:
+    """For WhatsApp: whether a free-form reply may go now (24 hours after the customer's last
+    message) and when that window ends; None for other channels."""
+    if conversation.inbox.kind != ChannelKind.WHATSAPP:
+        return None
+    from javob.connectors.whatsapp import actions as whatsapp  # only where WhatsApp is used
+    from javob.connectors.whatsapp.models import MessageTemplate, TemplateStatus
+    from javob.connectors.whatsapp.templates import slots
+
+    is_open = whatsapp.can_send_freeform(conversation)
+    approved = MessageTemplate.objects.filter(
+        inbox_id=conversation.inbox_id, status=TemplateStatus.APPROVED
+    ).order_by("name", "language")
+    return {
+        "open": is_open,
+        "ends_at": whatsapp.freeform_window_end(conversation),
+        "templates": [] if is_open else [(t, slots(t.components)) for t in approved],
+    }
+
+
 def canned_url(conversation_id: int) -> str:
     """The canned-response picker, once an app provides a URL named `canned_picker` taking
     `conversation_id`; the composer's `/` key opens it (see docs/agent-ui.md)."""
@@ -70,7 +103,7 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
         messages.info(request, _("This conversation was merged into this one."))
         return redirect("conversation", conversation_id=found.merged_into_id)
     web_actions.do_mark_read(member, found)
-    return render(request, "web/conversation.html", _context(request, found))
+    return render(request, "web/conversation.html", _side(request, _context(request, found)))
 
 
 def _access_or_none(member: Membership, conversation_id: int) -> Conversation | None:
@@ -89,7 +122,10 @@ def fragment(request: HttpRequest, conversation_id: int, part: str) -> HttpRespo
     member = _member(request)
     found = _access(member, conversation_id)
     web_actions.do_mark_read(member, found)
-    return render(request, f"web/conversation_{part}.html", _context(request, found))
+    context = _context(request, found)
+    if part == "panel":
+        context = _side(request, context)
+    return render(request, f"web/conversation_{part}.html", context)
 
 
 def _post_message(request: HttpRequest, member: Membership, pk: int) -> None:
@@ -149,7 +185,19 @@ def _merge(request: HttpRequest, member: Membership, pk: int) -> Conversation:
     return actions.check_merge_conversations(member, pk, target)
 
 
+def _template(request: HttpRequest, member: Membership, pk: int) -> None:
+    """An approved WhatsApp template; its values come as `slot-<key>`, one per variable."""
+    from javob.connectors.whatsapp.actions import check_send_template
+
+    raw = request.POST.get("template_id", "")
+    if not raw.isdigit():
+        raise ActionError(_("Choose a template."), field="template_id")
+    values = {k[5:]: request.POST.getlist(k) for k in request.POST if k.startswith("slot-")}
+    check_send_template(member, pk, int(raw), values)
+
+
 CHANGES: dict[str, Change] = {
+    "template": _template,
     "message": _post_message,
     "assign": _assign,
     "status": _status,
@@ -179,6 +227,18 @@ def change(request: HttpRequest, conversation_id: int, what: str) -> HttpRespons
         if isinstance(result, Conversation) and result.pk != conversation_id:
             return redirect("conversation", conversation_id=result.pk)
     return redirect("conversation", conversation_id=conversation_id)
+
+
+@require_GET
+@agent_required
+def original(request: HttpRequest, message_id: int) -> HttpResponse:
+    """A message's text without its personal data masked, fetched when the agent clicks
+    "Show": only for agents who may see the conversation, and never in the page itself."""
+    try:
+        message = access_message(_member(request), message_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    return render(request, "web/message_original.html", {"m": message})
 
 
 @require_POST

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from javob.accounts.models import Membership
 from javob.accounts.queries import agents
-from javob.conversations.models import ChannelKind, Label, Priority, Status
+from javob.conversations.models import ChannelKind, Label, Priority, Sentiment, Status
 from javob.core.errors import ActionError, NotFound
 from javob.web import actions
 from javob.web.membership import agent_required
@@ -71,6 +71,7 @@ def inbox(request: HttpRequest, view: str = "mine") -> HttpResponse:
         "bulk_statuses": [(v, label) for v, label in Status.choices if v != Status.SNOOZED],
         "channels": ChannelKind.choices,
         "priorities": Priority.choices,
+        "sentiments": Sentiment.choices,
         "labels": Label.objects.filter(workspace_id=member.workspace_id).order_by("name"),
     }
     return render(request, "web/inbox.html", context)

@@ -16,6 +16,7 @@ from django.db.models import (
     Count,
     Exists,
     ExpressionWrapper,
+    F,
     OuterRef,
     Q,
     QuerySet,
@@ -37,17 +38,29 @@ from javob.conversations.models import (
     Label,
     Message,
     Priority,
+    Sentiment,
     Status,
 )
 from javob.conversations.queries import page, visible_conversations
-from javob.core.errors import NotFound
+from javob.core.errors import ActionError, NotFound
+from javob.routing.queries import explain as explain_routing
+from javob.sla.queries import with_next_due
 from javob.web.models import ReadMark, SavedFilter
 
 # A list row or a page needs the inbox's name and channel, never its (encrypted) settings.
 INBOX_UNUSED = ("inbox__secrets", "inbox__settings")
 PAGE_SIZE = 50
 TIMELINE_LIMIT = 100  # messages shown at first; "Show earlier messages" shows them all
-FILTER_KEYS = ("status", "channel", "label", "language", "priority", "assignee")
+FILTER_KEYS = (
+    "status",
+    "channel",
+    "label",
+    "language",
+    "sentiment",
+    "priority",
+    "assignee",
+    "sort",
+)
 ANY = "any"
 
 
@@ -59,8 +72,10 @@ class Filters:
     channel: str = ""
     label: str = ""
     language: str = ""
+    sentiment: str = ""  # the conversation's mood: negative, neutral or positive
     priority: str = ""
     assignee: str = ""  # "", "me", "none" or a membership id
+    sort: str = ""  # "" newest activity first, "sla" earliest SLA due time first
 
     @classmethod
     def parse(cls, data: Any) -> Filters:
@@ -69,13 +84,16 @@ class Filters:
         channel = str(data.get("channel") or "")
         priority = str(data.get("priority") or "")
         assignee = str(data.get("assignee") or "")
+        sentiment = str(data.get("sentiment") or "")
         return cls(
             status=status if status in (*Status.values, ANY) else Status.OPEN,
             channel=channel if channel in ChannelKind.values else "",
             label=str(data.get("label") or "")[:64],
             language=str(data.get("language") or "")[:16],
+            sentiment=sentiment if sentiment in Sentiment.values else "",
             priority=priority if priority in Priority.values else "",
             assignee=assignee if assignee in ("me", "none") or assignee.isdigit() else "",
+            sort="sla" if data.get("sort") == "sla" else "",
         )
 
     def params(self) -> dict[str, str]:
@@ -98,6 +116,8 @@ class Filters:
             )
         if self.language:
             q &= Q(language=self.language)
+        if self.sentiment:
+            q &= Q(sentiment=self.sentiment)
         if self.priority:
             q &= Q(priority=self.priority)
         if self.assignee == "me":
@@ -222,12 +242,51 @@ def view_conversations(
 def rows_page(
     member: Membership, view: InboxView, filters: Filters, cursor: str | None
 ) -> tuple[list[Conversation], str | None]:
-    """One page of list rows, newest activity first: a constant three queries."""
-    return page(with_row_data(member, view_conversations(member, view, filters)), cursor, PAGE_SIZE)
+    """One page of list rows, newest activity first (or earliest SLA due time first): a
+    constant three queries."""
+    rows = with_row_data(member, view_conversations(member, view, filters))
+    if filters.sort == "sla":
+        return sla_page(rows, cursor, PAGE_SIZE)
+    return page(rows, cursor, PAGE_SIZE)
+
+
+def sla_page(
+    query: QuerySet[Conversation], cursor: str | None, limit: int
+) -> tuple[list[Conversation], str | None]:
+    """Keyset paging on (SLA due time, id), conversations without a running target last."""
+    if cursor:
+        due, pk = _sla_cursor(cursor)
+        if due is None:  # already among the rows without a target
+            after = Q(sla_due_at__isnull=True, pk__gt=pk)
+        else:
+            after = Q(sla_due_at__isnull=True) | Q(sla_due_at__gt=due)
+            after |= Q(sla_due_at=due, pk__gt=pk)
+        query = query.filter(after)
+    rows = list(query.order_by(F("sla_due_at").asc(nulls_last=True), "id")[: limit + 1])
+    if len(rows) <= limit:
+        return rows, None
+    last = rows[limit - 1]
+    due_at: dt.datetime | None = getattr(last, "sla_due_at", None)
+    micros = (due_at - EPOCH) // dt.timedelta(microseconds=1) if due_at else ""
+    return rows[:limit], f"{micros}_{last.pk}"
+
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _sla_cursor(cursor: str) -> tuple[dt.datetime | None, int]:
+    """Exact microseconds (a float would not compare equal to the stored time)."""
+    stamp, _sep, pk = cursor.partition("_")
+    try:
+        due = EPOCH + dt.timedelta(microseconds=int(stamp)) if stamp else None
+        return due, int(pk)
+    except (ValueError, OverflowError) as exc:
+        raise ActionError(_("This page link is no longer valid."), field="cursor") from exc
 
 
 def with_row_data(member: Membership, query: QuerySet[Conversation]) -> QuerySet[Conversation]:
-    """What a list row shows: contact, inbox, assignee, labels, last message and unread."""
+    """What a list row shows: contact, inbox, assignee, labels, last message, unread and the
+    next SLA due time (a subquery, so the page's query count does not change)."""
     last = Message.objects.filter(
         conversation=OuterRef("pk"), direction__in=[Direction.INCOMING, Direction.OUTGOING]
     ).order_by("-created_at", "-id")
@@ -237,7 +296,8 @@ def with_row_data(member: Membership, query: QuerySet[Conversation]) -> QuerySet
         read_at__gte=OuterRef("last_incoming_at"),
     )
     return (
-        query.select_related("contact", "inbox", "assignee__user")
+        with_next_due(query)  # `sla_due_at`: the row's "due in" / "breached" marker
+        .select_related("contact", "inbox", "assignee__user")
         .defer(*INBOX_UNUSED)
         .prefetch_related("labels")
         .annotate(
@@ -338,6 +398,8 @@ def describe(event: Event, agent_names: dict[int, str], team_names: dict[int, st
                     + [f"−{n}" for n in data.get("removed", [])]
                 ),
             }
+        case EventKind.ROUTED:
+            return explain_routing(data)
         case EventKind.DELIVERY:
             if data.get("status") == "failed":
                 return _("Delivery failed: %(reason)s") % {"reason": data.get("reason", "")}

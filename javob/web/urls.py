@@ -1,6 +1,7 @@
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from javob.automation import views as automation_views
 from javob.web import conversation, inbox, views
 
 urlpatterns = [
@@ -21,10 +22,16 @@ urlpatterns = [
         name="conversation_fragment",
     ),
     path(
+        "conversations/<int:conversation_id>/canned",
+        automation_views.canned_picker,
+        name="canned_picker",
+    ),
+    path(
         "conversations/<int:conversation_id>/<slug:what>",
         conversation.change,
         name="conversation_change",
     ),
+    path("messages/<int:message_id>/original", conversation.original, name="message_original"),
     path(
         "messages/<int:message_id>/<slug:what>", conversation.message_change, name="message_change"
     ),

@@ -163,3 +163,34 @@ def test_the_view_counts_follow_live(app: App, page: Any) -> None:
 
     page.locator("[data-count-key=all] .count", has_text="1").wait_for()
     assert page.locator("[data-count-key=unassigned] .count").inner_text() == "1"
+
+
+def test_slash_inserts_a_canned_response_rendered_for_the_customer(app: App, page: Any) -> None:
+    from javob.automation.actions import CannedInput, check_save_canned
+    from javob.automation.models import CannedResponse
+
+    cast = app.cast
+    check_save_canned(
+        cast.alice, CannedInput("thanks", "Thanks", {"en": "Rahmat, {{contact.name}}!"})
+    )
+    check_save_canned(cast.alice, CannedInput("wait", "Wait", {"en": "Bir daqiqa"}))
+    conversation_id = receive_message(
+        inbound(cast.inbox_a.pk, "c-1", "Salom!", name="Dilnoza")
+    ).message.conversation_id
+    sign_in(page, app, cast.alice)
+    page.goto(f"{app.url}/conversations/{conversation_id}/")
+    live(page)
+    # `/` at the start of an empty reply opens the picker; typing narrows it
+    page.keyboard.press("r")
+    page.keyboard.press("/")
+    page.locator("#canned-q").wait_for()
+    assert page.locator(".canned-choice").count() == 2
+    page.keyboard.type("tha")
+    page.locator(".canned-choice").nth(1).wait_for(state="detached")
+    screenshot(page, "canned-picker")
+    # Enter inserts the first match and closes the picker
+    page.keyboard.press("Enter")
+    page.locator("#canned").wait_for(state="detached")
+
+    assert page.input_value("#composer-text") == "Rahmat, Dilnoza!"
+    assert CannedResponse.objects.get(shortcut="thanks").usage_count == 1

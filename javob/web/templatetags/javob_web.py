@@ -9,6 +9,7 @@ from django import template
 from django.utils import timezone
 
 from javob.conversations.models import Message
+from javob.intelligence import pii
 
 register = template.Library()
 
@@ -47,3 +48,21 @@ def local_now(zone_name: str) -> dt.datetime | None:
         return timezone.now().astimezone(zoneinfo.ZoneInfo(zone_name)).replace(tzinfo=None)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return None
+
+
+@register.filter
+def masked(message: Message) -> str:
+    """The message's text with its stored personal-data spans masked (cards keep their last
+    four digits); the original is fetched on demand (see conversation.original)."""
+    spans = [
+        pii.Span(int(s["start"]), int(s["end"]), pii.Kind(s["kind"]))
+        for s in message.pii_spans
+        if isinstance(s, dict) and s.get("kind") in pii.Kind.__members__.values()
+    ]
+    spans = [s for s in spans if 0 <= s.start <= s.end <= len(message.text)]
+    return pii.mask(message.text, spans) if spans else message.text
+
+
+@register.filter
+def is_past(moment: dt.datetime | None) -> bool:
+    return moment is not None and moment <= timezone.now()

@@ -301,14 +301,17 @@ def test_the_conversation_page_costs_the_same_queries_for_any_number_of_messages
 
 # session, user, membership; access; the read mark (one upsert);; the conversation with its
 # contact, inbox, assignee and team, then the identities; agents, teams; messages, their
-# attachments, events; its labels, the workspace's labels; past conversations
-QUERIES_CONVERSATION = 15
+# attachments, events; its labels, the workspace's labels; past conversations; the agent's
+# macros (the Macros menu); the SLA timers with policy and calendar (the SLA state)
+QUERIES_CONVERSATION = 17
 
 
-def test_the_composer_has_no_canned_picker_until_an_app_provides_one(
+def test_the_composer_points_slash_at_the_automation_apps_picker(
     world: World, alice: Client
 ) -> None:
-    assert "data-canned-url" not in page(alice, world.open_chat)
+    body = page(alice, world.open_chat)
+
+    assert f'data-canned-url="/conversations/{world.open_chat.pk}/canned"' in body
 
 
 @pytest.mark.urls("javob.web.tests.canned_urls")

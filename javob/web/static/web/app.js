@@ -37,6 +37,7 @@
   function handle(event, payload) {
     const c = payload.conversation || {};
     if (event === "presence") { return showPresence(payload); }
+    if (event === "visitor.typing") { return showVisitorTyping(payload); }
     if (rows && c.id) { refreshRow(c.id, event === "conversation.removed"); refreshCounts(); }
     if (openId && c.id === openId) { refreshConversation(event, payload); }
     if (event === "message.created") { notify(c, payload.message || {}); }
@@ -65,11 +66,23 @@
   // Newest activity first: before the first older row; after the last row only when every
   // page is loaded (otherwise the row belongs to a page not fetched yet).
   function place(row) {
+    if (rows.dataset.sort === "sla") { return placeByDue(row); }
     const when = Date.parse(row.dataset.activity);
     const older = Array.from(rows.querySelectorAll(".conv")).find(function (other) {
       return Date.parse(other.dataset.activity) < when;
     });
     if (older) { rows.insertBefore(row, older); return true; }
+    if (rows.querySelector(".more")) { return false; }
+    rows.append(row);
+    return true;
+  }
+  // Sorted by SLA due time: before the first row due later (rows without a target come last).
+  function placeByDue(row) {
+    const due = row.dataset.due ? Date.parse(row.dataset.due) : Infinity;
+    const later = Array.from(rows.querySelectorAll(".conv")).find(function (other) {
+      return (other.dataset.due ? Date.parse(other.dataset.due) : Infinity) > due;
+    });
+    if (later) { rows.insertBefore(row, later); return true; }
     if (rows.querySelector(".more")) { return false; }
     rows.append(row);
     return true;
@@ -111,6 +124,13 @@
     const ttl = payload.state === "typing" ? 6000 : 45000;
     if (payload.state === "left") { present.delete(payload.agent_id); }
     else { present.set(payload.agent_id, { name: payload.name, state: payload.state, until: Date.now() + ttl }); }
+    renderPresence();
+  }
+  // The web-chat visitor typing in the open conversation (key 0: never an agent id).
+  function showVisitorTyping(payload) {
+    if (!openId || payload.conversation_id !== openId) { return; }
+    if (!payload.typing) { present.delete(0); }
+    else { present.set(0, { name: payload.name || text.textVisitor, state: "typing", until: Date.now() + 6000 }); }
     renderPresence();
   }
   function renderPresence() {
@@ -194,6 +214,63 @@
     const box = document.getElementById("canned");
     if (box) { box.remove(); }
     textarea.focus();
+  });
+
+  // The picker (automation/canned_picker.html): a click counts one use and inserts the body
+  // the server rendered for this conversation.
+  function csrf() {
+    const field = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return field ? field.value : "";
+  }
+  function postForm(url, fields) {
+    const body = new URLSearchParams(fields);
+    return fetch(url, { method: "POST", body: body, credentials: "same-origin", headers: { "X-CSRFToken": csrf() } });
+  }
+  document.body.addEventListener("click", function (event) {
+    const choice = event.target.closest(".canned-choice");
+    const picker = event.target.closest(".canned-picker");
+    if (choice && picker) {
+      const url = picker.dataset.useUrl.replace("/0/", "/" + choice.dataset.cannedId + "/");
+      postForm(url, { conversation: picker.dataset.conversation })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) {
+          if (data) { document.body.dispatchEvent(new CustomEvent("javob:insert", { detail: { text: data.body } })); }
+        });
+    } else if (event.target.closest("[data-canned-close]")) {
+      closeCanned();
+    }
+  });
+  document.body.addEventListener("keydown", function (event) {
+    if (!event.target.closest(".canned-picker")) { return; }
+    if (event.key === "Escape") { event.preventDefault(); closeCanned(); }
+    else if (event.key === "Enter" && event.target.id === "canned-q") {
+      event.preventDefault();
+      const first = document.querySelector("#canned .canned-choice");
+      if (first) { first.click(); }
+    }
+  });
+  function closeCanned() {
+    const box = document.getElementById("canned");
+    if (box) { box.remove(); }
+    if (textarea) { textarea.focus(); }
+  }
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    const search = event.target.id === "canned" && document.getElementById("canned-q");
+    if (search) { search.focus(); }
+  });
+
+  // ---- Macros: apply one; the events it causes refresh the page over the websocket ----
+  document.body.addEventListener("submit", function (event) {
+    const form = event.target.closest(".macro-apply");
+    if (!form) { return; }
+    event.preventDefault();
+    postForm(form.action, new FormData(form)).then(function (response) {
+      return response.json().then(function (data) {
+        const error = document.getElementById("macro-error");
+        if (error) { error.hidden = !data.error; error.textContent = data.error || ""; }
+        if (response.ok) { htmx.trigger("#timeline", "refresh"); htmx.trigger("#panel", "refresh"); }
+      });
+    });
   });
 
   // ---- Bulk selection ----
