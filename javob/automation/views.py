@@ -149,11 +149,11 @@ def canned_search(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 @agent_required
-@refusals
+@with_http_errors
 def canned_picker(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """The composer's `/` picker as an HTML fragment: the agent's canned responses rendered
     for this conversation; `q` narrows them (the picker's own search box)."""
-    me = member(request)
+    me = acting(request)
     conversation = access_conversation(me, conversation_id)
     query = request.GET.get("q", "")[:64]
     found = queries.canned_for(me, query, conversation.language)
