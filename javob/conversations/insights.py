@@ -20,6 +20,8 @@ UNDETERMINED = "und"
 # The customer's mood follows their last few messages, the newest weighing most.
 SENTIMENT_WINDOW = 5
 SENTIMENT_DECAY = 0.5
+# The mood's vote decays more slowly: two earlier messages outvote the newest one.
+LABEL_DECAY = 0.7
 # Scores are P(positive) - P(negative); between these bounds the mood reads as neutral.
 NEGATIVE_BELOW = -0.25
 POSITIVE_ABOVE = 0.25
@@ -89,19 +91,37 @@ def _refresh(conversation: Conversation) -> list[str]:
             enriched_at__isnull=False,
         )
         .order_by("-created_at", "-id")
-        .values_list("language", "sentiment_score")[:SENTIMENT_WINDOW]
+        .values_list("language", "sentiment", "sentiment_score")[:SENTIMENT_WINDOW]
     )
     changed = []
-    language = next((lang for lang, _s in recent if lang and lang != UNDETERMINED), "")
+    language = next((lang for lang, _m, _s in recent if lang and lang != UNDETERMINED), "")
     if language and language != conversation.language:
         conversation.language = language
         changed.append("language")
-    score = running_score([s for _lang, s in recent if s is not None])
-    if score is not None and score != conversation.sentiment_score:
+    score = running_score([s for _lang, _m, s in recent if s is not None])
+    mood = running_label([m for _lang, m, _s in recent if m])
+    if score is not None and (score, mood) != (
+        conversation.sentiment_score,
+        conversation.sentiment,
+    ):
         conversation.sentiment_score = score
-        conversation.sentiment = sentiment_of(score)
+        conversation.sentiment = mood or sentiment_of(score)
         changed += ["sentiment_score", "sentiment"]
     return changed
+
+
+def running_label(newest_first: list[str]) -> str:
+    """The mood the last messages' labels vote for, the newer weighing more (ties: newest).
+
+    Read from the messages' own labels, so one message and its conversation never disagree.
+    """
+    votes: dict[str, float] = {}
+    for age, label in enumerate(newest_first):
+        votes[label] = votes.get(label, 0.0) + LABEL_DECAY**age
+    if not votes:
+        return ""
+    best = max(votes.values())
+    return next(label for label in newest_first if votes[label] == best)
 
 
 def running_score(newest_first: list[float]) -> float | None:

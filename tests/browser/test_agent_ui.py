@@ -136,6 +136,9 @@ def test_switch_to_uzbek(app: App, page: Any) -> None:
     assert page.locator("h1#list-title").inner_text() == "Hammasi"
     assert page.locator(".topbar nav a").first.inner_text() == "Kirish qutisi"
     screenshot(page, "inbox-uz")
+    page.locator("#rows a").first.click()
+    live(page)
+    screenshot(page, "conversation-uz")
 
 
 def test_works_on_a_phone(app: App, chromium: Any) -> None:

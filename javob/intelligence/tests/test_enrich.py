@@ -12,7 +12,7 @@ from django.test import Client
 
 from conftest import Cast
 from javob.conversations.actions import check_send_reply, receive_message
-from javob.conversations.insights import running_score, sentiment_of
+from javob.conversations.insights import running_label, running_score, sentiment_of
 from javob.conversations.models import Conversation, Message
 from javob.conversations.tests.factories import inbound
 from javob.intelligence.actions import (
@@ -247,3 +247,13 @@ def test_log_lines_have_personal_data_masked() -> None:
 
     assert MaskPersonalData().filter(record) is True
     assert record.getMessage() == "Provider said: card ••••••••••••9012"
+
+
+def test_mood_follows_the_labels_of_the_last_messages_newest_weighing_most() -> None:
+    assert running_label([]) == ""
+    assert running_label(["neutral"]) == "neutral"
+    # newest first, weights 1, 0.7, 0.49: one newer message against one older
+    assert running_label(["negative", "positive"]) == "negative"
+    # two older messages (0.7 + 0.49) outvote the newest (1)
+    assert running_label(["negative", "positive", "positive"]) == "positive"
+    assert running_label(["positive", "neutral", "negative"]) == "positive"
