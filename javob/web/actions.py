@@ -17,6 +17,7 @@ from javob.conversations import actions as conversation_actions
 from javob.conversations.models import Conversation, Message
 from javob.core.errors import ActionError, NotFound
 from javob.core.validation import check_time_zone
+from javob.web.mentions import do_record_mentions
 from javob.web.models import ReadMark, SavedFilter
 from javob.web.queries import Filters
 
@@ -74,7 +75,7 @@ def check_post_message(
     files: Sequence[UploadedFile[bytes]] = (),
 ) -> Message:
     """A reply (or an internal note) with attachments, stored in one transaction so the
-    delivery task, which runs after commit, sees the files."""
+    delivery task, which runs after commit, sees the files. A note records its @-mentions."""
     if len(files) > MAX_FILES:
         raise ActionError(_("Attach at most 10 files."), field="files")
     if any((f.size or 0) > MAX_UPLOAD for f in files):
@@ -82,6 +83,7 @@ def check_post_message(
     with transaction.atomic():
         if note:
             message = conversation_actions.check_add_note(member, conversation_id, text)
+            do_record_mentions(member, message)
         else:
             message = conversation_actions.check_send_reply(member, conversation_id, text)
         for upload in files:

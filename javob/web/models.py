@@ -1,4 +1,5 @@
-"""What the agent UI remembers per agent: saved inbox filters and what each agent has read."""
+"""What the agent UI remembers per agent: saved inbox filters, what each agent has read and
+where they were mentioned."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from javob.accounts.models import Membership
-from javob.conversations.models import Conversation
+from javob.conversations.models import Conversation, Message
 
 
 class SavedFilter(models.Model):
@@ -44,3 +45,28 @@ class ReadMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.membership_id}:{self.conversation_id}"
+
+
+class Mention(models.Model):
+    """An agent named with `@handle` in an internal note (see javob.web.mentions).
+
+    Only agents who may see the conversation when the note is written are recorded."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["membership", "message"], name="uniq_mention")
+        ]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["membership", "conversation"], name="mention_member_conv")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership_id}@{self.message_id}"

@@ -1,8 +1,9 @@
 """Reads of the agent UI: inbox views and their counts, list rows, the conversation page.
 
-An inbox view is a key in the URL: `mine`, `unassigned`, `all`, `team-<id>`, `inbox-<id>` or
-`saved-<id>`. Each is a condition on the conversations the agent may see (the visibility
-rules of javob.conversations.queries always apply first); the filter bar narrows it further.
+An inbox view is a key in the URL: `mine`, `unassigned`, `all`, `mentions`, `team-<id>`,
+`inbox-<id>` or `saved-<id>`. Each is a condition on the conversations the agent may see (the
+visibility rules of javob.conversations.queries always apply first); the filter bar narrows it
+further.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from javob.conversations.queries import page, visible_conversations
 from javob.core.errors import ActionError, NotFound
 from javob.routing.queries import explain as explain_routing
 from javob.sla.queries import with_next_due
-from javob.web.models import ReadMark, SavedFilter
+from javob.web.models import Mention, ReadMark, SavedFilter
 
 # A list row or a page needs the inbox's name and channel, never its (encrypted) settings.
 INBOX_UNUSED = ("inbox__secrets", "inbox__settings")
@@ -153,7 +154,14 @@ def _builtin(member: Membership) -> list[InboxView]:
         InboxView("mine", _("Mine"), Q(assignee_id=member.pk)),
         InboxView("unassigned", _("Unassigned"), Q(assignee__isnull=True)),
         InboxView("all", _("All"), Q()),
+        # Mentions are recorded only for agents who could see the conversation; the
+        # visibility rules still apply, so one that has moved out of sight is not listed.
+        InboxView("mentions", _("Mentions"), Q(pk__in=_mentioned_in(member))),
     ]
+
+
+def _mentioned_in(member: Membership) -> QuerySet[Mention, Any]:
+    return Mention.objects.filter(membership_id=member.pk).values("conversation_id")
 
 
 def nav_teams(member: Membership) -> list[Team]:

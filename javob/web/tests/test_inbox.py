@@ -46,6 +46,7 @@ def test_the_sidebar_counts_open_conversations_per_view(world: World, alice: Cli
         "mine": 1,
         "unassigned": 1,
         "all": 2,
+        "mentions": 0,
         f"team-{cast.sales.pk}": 0,
         f"team-{cast.support.pk}": 1,
         f"inbox-{cast.inbox_a.pk}": 2,

@@ -41,6 +41,7 @@
     if (rows && c.id) { refreshRow(c.id, event === "conversation.removed"); refreshCounts(); }
     if (openId && c.id === openId) { refreshConversation(event, payload); }
     if (event === "message.created") { notify(c, payload.message || {}); }
+    if (event === "mention") { notifyMention(c, payload.author || {}); }
   }
 
   // ---- The list: fetch the one row that changed; the server says whether it still belongs. ----
@@ -162,6 +163,13 @@
     if (c.assignee_id !== me || message.direction !== "incoming") { return; }
     if (document.visibilityState === "visible" && c.id === openId) { return; }
     const note = new Notification(text.textNewMessage + " #" + c.number, { body: (message.text || "").slice(0, 140), tag: "conv-" + c.id });
+    note.onclick = function () { window.focus(); location.href = "/conversations/" + c.id + "/"; };
+  }
+  // The server sends `mention` only to the agent named in a note they may see.
+  function notifyMention(c, author) {
+    if (!("Notification" in window) || Notification.permission !== "granted") { return; }
+    if (document.visibilityState === "visible" && c.id === openId) { return; }
+    const note = new Notification(text.textMentioned + " #" + c.number, { body: author.name || "", tag: "mention-" + c.id });
     note.onclick = function () { window.focus(); location.href = "/conversations/" + c.id + "/"; };
   }
 
