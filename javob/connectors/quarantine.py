@@ -36,7 +36,7 @@ from javob.connectors.email.models import Outcome, RawMail
 from javob.connectors.models import InboundPayload
 from javob.conversations.models import Inbox
 from javob.conversations.settings_actions import access_settings_inbox
-from javob.core.errors import NotFound
+from javob.core.errors import Conflict, NotFound
 
 # The list reads only this much of each mail: enough for From and Subject in almost every
 # mail, and a list of large mails never loads their bodies.
@@ -54,6 +54,9 @@ class Quarantined:
     error: str
     sender: str = ""
     subject: str = ""
+    # False for a mail over the size limit, of which only the headers were kept: parsing
+    # those again would make a message without its body, so it is not offered.
+    complete: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,12 +101,17 @@ def quarantine_of(inbox: Inbox, limit: int = PAGE_SIZE) -> list[Quarantined]:
         mails = (
             RawMail.objects.filter(inbox=inbox, outcome=Outcome.QUARANTINED)
             .order_by("received_at", "pk")
-            .annotate(head=Substr("raw", 1, HEAD_BYTES, output_field=BinaryField()))
-            .values_list("pk", "received_at", "size", "error", "head")[:limit]
+            .annotate(
+                head=Substr("raw", 1, HEAD_BYTES, output_field=BinaryField()),
+                kept=Length("raw"),
+            )
+            .values_list("pk", "received_at", "size", "error", "head", "kept")[:limit]
         )
         return [
-            Quarantined(pk, at, size, error, *_sender_and_subject(bytes(head)))
-            for pk, at, size, error, head in mails
+            Quarantined(
+                pk, at, size, error, *_sender_and_subject(bytes(head)), complete=kept == size
+            )
+            for pk, at, size, error, head, kept in mails
         ]
     payloads = (
         InboundPayload.objects.filter(inbox=inbox)
@@ -157,12 +165,17 @@ def check_reprocess(actor: Membership, inbox_id: int, item_id: int) -> None:
     """Put one quarantined mail or payload back in line, through the same function the CLI
     uses; it is parsed again after commit. Audited."""
     inbox = access_quarantine(actor, inbox_id)
-    found = (_mails(inbox) if is_mail(inbox) else _payloads(inbox)).filter(pk=item_id).exists()
-    if not found:
-        raise _not_found()
     if is_mail(inbox):
+        sizes = _mails(inbox).filter(pk=item_id).annotate(kept=Length("raw"))
+        found = sizes.values_list("size", "kept").first()
+        if found is None:
+            raise _not_found()
+        if found[0] != found[1]:
+            raise Conflict(_("Only the headers of this mail were kept: it is too large."))
         mail_actions.reprocess([item_id])
     else:
+        if not _payloads(inbox).filter(pk=item_id).exists():
+            raise _not_found()
         tasks.reprocess([item_id])
     record(actor, "inbox.quarantine_reprocessed", inbox=inbox.pk, item=item_id)
 

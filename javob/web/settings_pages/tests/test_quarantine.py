@@ -15,7 +15,7 @@ from django.test import Client
 from conftest import Cast
 from javob.connectors.actions import store_payload
 from javob.connectors.email import parse, tasks
-from javob.connectors.email.actions import store_mail
+from javob.connectors.email.actions import store_mail, store_oversized
 from javob.connectors.email.models import MailSource, Outcome, RawMail
 from javob.connectors.email.tests import broken
 from javob.connectors.email.tests.support import email_inbox, mail, process_all
@@ -343,3 +343,35 @@ def test_raw_eight_bit_and_broken_headers_still_list(
         ["Ozoda <o@customer.example>", "Salom, do‘kon"],
         ["x@customer.example", "=?x-unknown?q?abc?="],
     ]
+
+
+def test_a_mail_kept_as_headers_only_is_downloadable_but_not_reprocessed(
+    cast: Cast, alice: Client, on_commit: Callable[..., Any]
+) -> None:
+    # given a mail over the inbox's limit, of which IMAP kept only the headers
+    inbox = email_inbox(cast.a)
+    head = b"From: big@customer.example\r\nSubject: Photos\r\n\r\n"
+    with at(0):
+        stored = store_oversized(inbox, head, 30_000_000, MailSource.IMAP)
+    url = f"/settings/inboxes/{inbox.pk}/quarantine/"
+    before = state()
+
+    rows = table_rows(alice.get(url))
+    with on_commit():
+        response = alice.post(f"{url}{stored.raw_mail_id}/reprocess/", follow=True)
+
+    assert rows == [
+        [
+            "11/23/2026 8 a.m.",
+            "28.6 MB",
+            "big@customer.example",
+            "Photos",
+            "The mail is 30000000 bytes; this inbox accepts at most 26214400.",
+            "Download Headers only",
+        ]
+    ]
+    assert [str(m) for m in response.context["messages"]] == [
+        "Only the headers of this mail were kept: it is too large."
+    ]
+    assert state() == before
+    assert alice.get(f"{url}{stored.raw_mail_id}/raw/").content == head

@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from javob.connectors import quarantine
+from javob.core.errors import ActionError
 from javob.web.membership import admin_required, http_errors
 from javob.web.settings_pages.views.common import actor, page
 
@@ -49,6 +50,12 @@ def quarantine_raw(request: HttpRequest, inbox_id: int, item_id: int) -> HttpRes
 @require_POST
 def quarantine_reprocess(request: HttpRequest, inbox_id: int, item_id: int) -> HttpResponse:
     with http_errors():
-        quarantine.check_reprocess(actor(request), inbox_id, item_id)
-    messages.success(request, _("It is queued to be processed again."))
+        try:
+            quarantine.check_reprocess(actor(request), inbox_id, item_id)
+        except ActionError as exc:
+            if exc.status in (403, 404):
+                raise
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("It is queued to be processed again."))
     return redirect("settings:inbox-quarantine", inbox_id)
