@@ -3,7 +3,15 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from javob.web.settings_pages.views import agents, inboxes, invite, labels, teams, tokens
+from javob.web.settings_pages.views import (
+    agents,
+    inboxes,
+    invite,
+    labels,
+    quarantine,
+    teams,
+    tokens,
+)
 
 app_name = "settings"
 
@@ -33,6 +41,21 @@ urlpatterns = [
     path("inboxes/<int:inbox_id>/", inboxes.inbox_edit, name="inbox-edit"),
     path("inboxes/<int:inbox_id>/secret/", inboxes.inbox_secret, name="inbox-secret"),
     path("inboxes/<int:inbox_id>/active/", inboxes.inbox_active, name="inbox-active"),
+    path(
+        "inboxes/<int:inbox_id>/quarantine/",
+        quarantine.quarantine_list,
+        name="inbox-quarantine",
+    ),
+    path(
+        "inboxes/<int:inbox_id>/quarantine/<int:item_id>/raw/",
+        quarantine.quarantine_raw,
+        name="inbox-quarantine-raw",
+    ),
+    path(
+        "inboxes/<int:inbox_id>/quarantine/<int:item_id>/reprocess/",
+        quarantine.quarantine_reprocess,
+        name="inbox-quarantine-reprocess",
+    ),
     path("labels/", labels.label_list, name="labels"),
     path("labels/<int:label_id>/", labels.label_edit, name="label-edit"),
     path("labels/<int:label_id>/delete/", labels.label_delete, name="label-delete"),

@@ -50,7 +50,7 @@ def test_the_inbox_list_shows_webhook_url_and_connection_health(
             f"http://127.0.0.1:8000/hooks/api/{cast.inbox_a.pk}",
             "11/23/2026 8:05 a.m.",
             "JSONDecodeError: Expecting value: line 1 column 1 (char 0) 11/23/2026 8:05 a.m.",
-            "Configure",
+            "Configure 1 quarantined payload",
         ],
         [
             "Shop bot",

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from javob.connectors.actions import webhook_url
 from javob.connectors.base import Connector
 from javob.connectors.health import health, with_health
+from javob.connectors.quarantine import quarantine_count, with_quarantine_count
 from javob.connectors.registry import CONNECTORS, connector_class, has_connector
 from javob.conversations import settings_actions
 from javob.conversations.models import ChannelKind, Inbox
@@ -27,12 +28,16 @@ from javob.web.settings_pages.views.common import actor, page
 
 @admin_required
 def inbox_list(request: HttpRequest) -> HttpResponse:
-    inboxes = with_health(
-        Inbox.objects.filter(workspace_id=actor(request).workspace_id)
-        .select_related("team")
-        .order_by("-is_active", "name", "id")
+    inboxes = with_quarantine_count(
+        with_health(
+            Inbox.objects.filter(workspace_id=actor(request).workspace_id)
+            .select_related("team")
+            .order_by("-is_active", "name", "id")
+        )
     )
-    rows = [(inbox, webhook_url(inbox), health(inbox)) for inbox in inboxes]
+    rows = [
+        (inbox, webhook_url(inbox), health(inbox), quarantine_count(inbox)) for inbox in inboxes
+    ]
     return page(request, "inboxes.html", "inboxes", {"rows": rows})
 
 
