@@ -187,6 +187,8 @@ def test_slash_inserts_a_canned_response_rendered_for_the_customer(app: App, pag
     page.keyboard.press("r")
     page.keyboard.press("/")
     page.locator("#canned-q").wait_for()
+    # the picker takes the focus once it is shown
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'canned-q'")
     assert page.locator(".canned-choice").count() == 2
     page.keyboard.type("tha")
     page.locator(".canned-choice").nth(1).wait_for(state="detached")
