@@ -103,6 +103,7 @@ def test_a_visitor_chats_with_an_agent_answering_from_another_browser(
     assert visitor.locator("button.send").inner_text() == "Yuborish"  # the visitor's Uzbek
     say(visitor, "Salom, buyurtmam qayerda?")
     assert wait_for_messages(1) == ["Salom, buyurtmam qayerda?"]
+    assert visitor.locator("form.prechat").is_hidden()  # the optional form gave way
     conversation = Conversation.objects.get()
 
     sign_in(page, app, app.cast.alice)

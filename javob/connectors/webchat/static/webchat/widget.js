@@ -77,8 +77,21 @@
   var host = el("div", { id: "javob-chat" });
   var root = host.attachShadow({ mode: "open" });
   var style = el("link", { rel: "stylesheet", href: base + "/static/webchat/widget.css" });
+  // Icons are inline SVG: a page's fonts may have no emoji.
+  function icon(path) {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    var shape = document.createElementNS(ns, "path");
+    shape.setAttribute("d", path);
+    svg.appendChild(shape);
+    return svg;
+  }
+  var BUBBLE = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z";
+  var CLIP = "M16.5 6.5l-7.8 7.8a1.5 1.5 0 0 0 2.1 2.1l7.4-7.4a3 3 0 0 0-4.2-4.2l-7.8 7.8a4.5 4.5 0 0 0 6.4 6.4l6.3-6.3";
   var launcher = el("button", { class: "launcher", type: "button", "aria-expanded": "false" });
-  launcher.appendChild(el("span", { "aria-hidden": "true", text: "\uD83D\uDCAC" }));
+  launcher.appendChild(icon(BUBBLE));
   var panel = el("section", { class: "panel", hidden: "", role: "dialog" });
   var title = el("h2", { class: "title" });
   var closeButton = el("button", { class: "close", type: "button", text: "\u00D7" });
@@ -90,7 +103,8 @@
   var composer = el("form", { class: "composer" });
   var input = el("textarea", { rows: "1", maxlength: "10000" });
   var fileInput = el("input", { type: "file", hidden: "", accept: "image/*,application/pdf,text/plain,application/zip" });
-  var attach = el("button", { class: "attach", type: "button", text: "\uD83D\uDCCE" });
+  var attach = el("button", { class: "attach", type: "button" });
+  attach.appendChild(icon(CLIP));
   var send = el("button", { class: "send", type: "submit" });
   var footer = el("div", { class: "footer" });
   var transcriptButton = el("button", { type: "button", class: "link" });
@@ -221,6 +235,21 @@
     };
   }
 
+  // Optional details typed but not confirmed go along with the first message; the form
+  // then gives way to the conversation.
+  function leaveForm() {
+    var body = {};
+    form.querySelectorAll("input").forEach(function (field) {
+      if (field.value.trim()) body[field.name] = field.value.trim();
+    });
+    form.hidden = true;
+    if (Object.keys(body).length) {
+      request("visitor", body).then(function () {
+        Object.keys(body).forEach(function (k) { state.data.visitor[k] = body[k]; });
+      }).catch(function () { /* optional details: the chat goes on without them */ });
+    }
+  }
+
   /* ---- messages ---------------------------------------------------------------------- */
   function addMessage(m) {
     var key = m.id ? "id:" + m.id : "c:" + m.client_id;
@@ -270,6 +299,7 @@
     var text = input.value.trim();
     if (!text) return;
     input.value = "";
+    if (!form.hidden) { leaveForm(); }
     var item = { client_id: newId(), text: text };
     state.outbox.push(item);
     persist();
