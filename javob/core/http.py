@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.client
 import ipaddress
+import secrets
 import socket
 import ssl
 from dataclasses import dataclass
@@ -194,3 +195,38 @@ def _request_once(
         raise OutboundError(_("The response is too large."))
     response_headers = {key.lower(): value for key, value in raw.getheaders()}
     return Response(raw.status, response_headers, data, url)
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """One file of a multipart/form-data request."""
+
+    field: str
+    filename: str
+    content_type: str
+    content: bytes
+
+
+def multipart(fields: dict[str, str], upload: Upload) -> tuple[bytes, str]:
+    """A multipart/form-data body (text fields, then the file) and its Content-Type."""
+    boundary = "javob-" + secrets.token_hex(16)
+    parts: list[bytes] = []
+    for name, value in fields.items():
+        head = f'--{boundary}\r\nContent-Disposition: form-data; name="{_header_safe(name)}"'
+        parts.append(f"{head}\r\n\r\n".encode() + value.encode() + b"\r\n")
+    parts.append(
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{_header_safe(upload.field)}"; '
+            f'filename="{_header_safe(upload.filename)}"\r\n'
+            f"Content-Type: {_header_safe(upload.content_type)}\r\n\r\n"
+        ).encode()
+        + upload.content
+        + b"\r\n"
+    )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def _header_safe(value: str) -> str:
+    """A name for a header: printable, without quotes, backslashes or line breaks."""
+    return "".join(ch for ch in value if ch.isprintable() and ch not in '"\\\r\n')[:200] or "file"

@@ -28,11 +28,12 @@ from javob.connectors.meta.common import (
     filename_for,
     recipient,
 )
-from javob.connectors.meta.graph import GraphError, Upload
+from javob.connectors.meta.graph import GraphError
 from javob.connectors.meta.messaging import Events, parse_messaging
 from javob.connectors.meta.window import window
 from javob.contacts.actions import normalize_identity
 from javob.conversations.models import DELIVERY_RANK, Delivery, Direction, Message
+from javob.core.http import Upload
 from javob.core.types import DeliveryUpdate, Identity
 
 if TYPE_CHECKING:

@@ -9,8 +9,6 @@ the lists below are the ones Meta names as throttling or temporary.
 from __future__ import annotations
 
 import json
-import secrets
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from javob.connectors.base import DeliveryError
 from javob.core import http
+from javob.core.http import Upload, multipart
 
 DEFAULT_GRAPH_URL = "https://graph.facebook.com/v21.0"
 
@@ -50,16 +49,6 @@ class GraphError(DeliveryError):
         super().__init__(reason, permanent=permanent, retry_after=retry_after)
         self.code = code
         self.subcode = subcode
-
-
-@dataclass(frozen=True, slots=True)
-class Upload:
-    """One file for a multipart request."""
-
-    field: str
-    filename: str
-    content_type: str
-    content: bytes
 
 
 def _int(value: object) -> int | None:
@@ -183,23 +172,3 @@ class GraphClient:
         if not isinstance(data, dict):
             raise GraphError(_("Meta answered with something that is not JSON."), permanent=False)
         return data
-
-
-def multipart(fields: dict[str, str], upload: Upload) -> tuple[bytes, str]:
-    """Encode form fields and one file as multipart/form-data."""
-    boundary = "javob-" + secrets.token_hex(12)
-    parts: list[bytes] = []
-    for name, value in fields.items():
-        head = f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
-        parts.append(f"{head}{value}\r\n".encode())
-    safe_name = upload.filename.replace('"', "").replace("\r", "").replace("\n", "")
-    parts.append(
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{upload.field}"; '
-            f'filename="{safe_name}"\r\nContent-Type: {upload.content_type}\r\n\r\n'
-        ).encode()
-        + upload.content
-        + b"\r\n"
-    )
-    parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts), f"multipart/form-data; boundary={boundary}"

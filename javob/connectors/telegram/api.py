@@ -10,13 +10,12 @@ it is scrubbed from every error this module raises.
 from __future__ import annotations
 
 import json
-import secrets
-from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from javob.core import http
+from javob.core.http import Upload, multipart
 
 DEFAULT_API_URL = "https://api.telegram.org"
 TIMEOUT_SECONDS = 30.0
@@ -42,16 +41,6 @@ class TelegramError(Exception):
         self.retry_after = retry_after
 
 
-@dataclass(frozen=True, slots=True)
-class Upload:
-    """A file sent as a multipart field (sendPhoto's `photo`, sendDocument's `document`)."""
-
-    field: str
-    filename: str
-    content_type: str
-    content: bytes
-
-
 class BotApi:
     def __init__(self, token: str, api_url: str = DEFAULT_API_URL) -> None:
         self.token = token
@@ -65,7 +54,11 @@ class BotApi:
             body = json.dumps(params or {}, ensure_ascii=False).encode()
             content_type = "application/json"
         else:
-            body, content_type = multipart(params or {}, upload)
+            fields = {
+                name: value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+                for name, value in (params or {}).items()
+            }
+            body, content_type = multipart(fields, upload)
         url = f"{self.api_url}/bot{self.token}/{method}"
         response = self._request("POST", url, body, {"Content-Type": content_type})
         return self._result(response)
@@ -135,31 +128,3 @@ def error_from(data: dict[str, Any], status: int, scrub: Any = str) -> TelegramE
         wait = float(retry_after) if isinstance(retry_after, int | float) else None
         return TelegramError(description, code=code, transient=True, retry_after=wait)
     return TelegramError(description, code=code, transient=code >= 500 or code == 0)
-
-
-def multipart(params: dict[str, Any], upload: Upload) -> tuple[bytes, str]:
-    """A multipart/form-data body: the parameters as text fields, then the file."""
-    boundary = "javob-" + secrets.token_hex(16)
-    parts: list[bytes] = []
-    for name, value in params.items():
-        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-        parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
-            + text.encode()
-            + b"\r\n"
-        )
-    filename = _header_safe(upload.filename)
-    parts.append(
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{upload.field}"; '
-            f'filename="{filename}"\r\nContent-Type: {_header_safe(upload.content_type)}\r\n\r\n'
-        ).encode()
-        + upload.content
-        + b"\r\n"
-    )
-    parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
-
-
-def _header_safe(value: str) -> str:
-    return "".join(ch for ch in value if ch.isprintable() and ch not in '"\\\r\n')[:200] or "file"

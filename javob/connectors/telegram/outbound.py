@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
-from javob.connectors.telegram.api import BotApi, TelegramError, Upload
+from javob.connectors.telegram.api import BotApi, TelegramError
 from javob.connectors.telegram.formatting import (
     MAX_MESSAGE,
     escape,
@@ -22,6 +22,7 @@ from javob.connectors.telegram.formatting import (
     utf16_length,
 )
 from javob.connectors.telegram.inbound import external_id
+from javob.core.http import Upload
 
 if TYPE_CHECKING:
     from javob.conversations.models import Attachment, Message

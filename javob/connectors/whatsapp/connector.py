@@ -20,9 +20,10 @@ from javob.connectors.meta.common import (
     filename_for,
     recipient,
 )
-from javob.connectors.meta.graph import GraphError, Upload
+from javob.connectors.meta.graph import GraphError
 from javob.connectors.whatsapp.actions import do_set_template_status
 from javob.connectors.whatsapp.inbound import parse_body
+from javob.core.http import Upload
 
 if TYPE_CHECKING:
     from javob.conversations.models import Attachment, Message
