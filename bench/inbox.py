@@ -117,7 +117,8 @@ def _inboxes(workspace: Workspace) -> list[int]:
     from javob.connectors.actions import do_add_inbox
 
     kinds = ("telegram", "whatsapp", "email", "webchat")
-    return [do_add_inbox(workspace, kind, kind, {}, []).pk for kind in kinds]
+    # No provider to reach: stored as demo data is (connect=False).
+    return [do_add_inbox(workspace, kind, kind, {}, [], connect=False).pk for kind in kinds]
 
 
 def _contacts(workspace: Workspace, count: int, rng: random.Random) -> list[int]:

@@ -127,7 +127,10 @@ INBOXES = (
     InboxSpec(
         "webchat",
         "Saytdagi chat",
-        {"allowed_origins": "http://127.0.0.1:8000 http://localhost:8000 https://demo.javob.uz"},
+        {
+            "allowed_origins": "http://127.0.0.1:8000 http://localhost:8000 https://demo.javob.uz",
+            "public_id": "javob-demo-chat",  # stored without set-up (connect=False)
+        },
         (UZ, RU, EN),
     ),
     InboxSpec("telegram", "Telegram @javob_demo_bot", {"bot_username": "javob_demo_bot"},
