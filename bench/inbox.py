@@ -208,6 +208,7 @@ MESSAGE_COLUMNS = (
     "workspace_id", "conversation_id", "inbox_id", "direction", "sender_type",
     "sender_contact_id", "text", "html", "references", "delivery_status", "delivery_rank",
     "failure_reason", "idempotency_key", "attempts", "metadata", "created_at",
+    "language", "sentiment", "intent", "pii_spans",
 )  # fmt: skip
 
 
@@ -239,6 +240,10 @@ def _thread(conversation: Conversation, count: int) -> Iterator[tuple[Any, ...]]
             0,
             "{}",
             ops.adapt_datetimefield_value(at),
+            "uz-Latn" if incoming else "",
+            "neutral" if incoming else "",
+            "",
+            "[]",
         )
 
 
