@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
@@ -312,7 +313,9 @@ def do_send_reply(
     actor: Membership | None = None,
     sender_type: str = SenderType.AGENT,
     reply_to: Message | None = None,
+    metadata: dict[str, Any] | None = None,
 ) -> Message:
+    """Queue a reply; `metadata` marks, say, an automatic one (mail then says Auto-Submitted)."""
     now = timezone.now()
     message = Message.objects.create(
         workspace_id=conversation.workspace_id,
@@ -326,6 +329,7 @@ def do_send_reply(
         reply_to=reply_to,
         delivery_status=Delivery.QUEUED,
         next_attempt_at=now,
+        metadata=metadata or {},
         created_at=now,
     )
     if actor is not None:

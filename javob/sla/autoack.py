@@ -163,10 +163,13 @@ def _send(message: Message, settings: AutoAck) -> Message | None:
     )
     now = timezone.now()
     text = ack_text(language, expected_answer(conversation, now), zone_of(conversation), now)
-    reply = do_send_reply(conversation, text, sender_type=SenderType.SYSTEM)
     # Marked automatic so the email channel sends it with Auto-Submitted: auto-replied.
-    reply.metadata = {**reply.metadata, "automated": True, "auto_reply": "acknowledgement"}
-    reply.save(update_fields=["metadata"])
+    reply = do_send_reply(
+        conversation,
+        text,
+        sender_type=SenderType.SYSTEM,
+        metadata={"automated": True, "auto_reply": "acknowledgement"},
+    )
     sent.message = reply
     sent.save(update_fields=["message"])
     return reply

@@ -184,7 +184,10 @@ def do_send_auto_reply(conversation: Conversation, text: str, *, html: str = "")
     """Queue an automatic answer (an acknowledgement, an out-of-hours notice). It is sent with
     Auto-Submitted: auto-replied and X-Loop, so no well-behaved system answers it back."""
     with transaction.atomic():
-        message = do_send_reply(conversation, text, html=html, sender_type=SenderType.SYSTEM)
-        message.metadata = {**message.metadata, "automated": True}
-        message.save(update_fields=["metadata"])
-    return message
+        return do_send_reply(
+            conversation,
+            text,
+            html=html,
+            sender_type=SenderType.SYSTEM,
+            metadata={"automated": True},
+        )
