@@ -67,6 +67,11 @@ class Connector:
     secret_settings: ClassVar[tuple[str, ...]] = ()
     # Options an inbox may be given (shown in the settings pages next to the required ones).
     optional_settings: ClassVar[tuple[str, ...]] = ()
+    # What the webhook door answers: the body and type of a handshake answer and of the
+    # acknowledgement of a stored POST (Twilio wants TwiML, X a JSON CRC answer).
+    handshake_content_type: ClassVar[str] = "text/plain; charset=utf-8"
+    ack_body: ClassVar[bytes] = b"ok"
+    ack_content_type: ClassVar[str] = "text/plain; charset=utf-8"
 
     def __init__(self, inbox: Inbox) -> None:
         self.inbox = inbox

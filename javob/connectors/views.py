@@ -38,7 +38,9 @@ def hook(request: HttpRequest, kind: str, inbox_id: int) -> HttpResponse:
     incoming = _as_request(request)
     if request.method == "GET":
         answer = connector.handshake(incoming)
-        return HttpResponse(answer) if answer is not None else HttpResponseBadRequest("no")
+        if answer is None:
+            return HttpResponseBadRequest("no")
+        return HttpResponse(answer, content_type=connector.handshake_content_type)
     if request.method != "POST":
         return HttpResponse(status=405)
     try:
@@ -48,4 +50,4 @@ def hook(request: HttpRequest, kind: str, inbox_id: int) -> HttpResponse:
         return HttpResponse("rejected", status=401)
     headers = {key: incoming.headers[key] for key in KEPT_HEADERS if key in incoming.headers}
     store_payload(inbox, connector.payload_id(incoming), incoming.body, headers)
-    return HttpResponse("ok")
+    return HttpResponse(connector.ack_body, content_type=connector.ack_content_type)
