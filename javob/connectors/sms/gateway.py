@@ -336,4 +336,4 @@ class GatewayConnector(SmsConnector):
     def _error_text(self, response: Response) -> str:
         detail = get_path(json_or_none(response.body), self.setting("error_path") or "message")
         text = str(detail) if detail not in (None, "") else short(response.body)
-        return f"HTTP {response.status}: {text}"[:500]
+        return (f"HTTP {response.status}: {text}" if text else f"HTTP {response.status}")[:500]
