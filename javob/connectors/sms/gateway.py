@@ -159,6 +159,11 @@ class GatewayConnector(SmsConnector):
                     _("The gateway refused the login: %(reason)s") % {"reason": exc.reason},
                     field="password",
                 ) from None
+            except OutboundError as exc:
+                raise ActionError(
+                    _("The gateway cannot be reached: %(reason)s") % {"reason": exc},
+                    field="login_url",
+                ) from None
 
     # ---- webhooks ----
 

@@ -161,8 +161,8 @@ class TwilioConnector(SmsConnector):
     def payload_id(self, request: WebhookRequest) -> str | None:
         data = form(request.body)
         sid = data.get("MessageSid") or data.get("SmsSid") or ""
-        if not sid:
-            return None
+        if not sid:  # not a message: the same body posted again is still stored once
+            return "sha256:" + hashlib.sha256(request.body).hexdigest()
         if _is_inbound(data):
             return sid
         return f"{sid}:{data.get('MessageStatus') or data.get('SmsStatus') or ''}"
