@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from typing import Any
 
 import pytest
@@ -226,3 +227,31 @@ def test_other_conversations_have_no_counter(cast: Cast) -> None:
     page = signed_in("alice@example.com").get(f"/conversations/{conversation.pk}/")
     assert page.status_code == 200
     assert "sms-count" not in page.content.decode()
+
+
+def test_the_composer_counter_call_passes_the_csrf_check_as_the_page_makes_it(
+    cast: Cast, tw_inbox: Inbox, on_commit_client: Any
+) -> None:
+    # given an agent's browser session that enforces CSRF, on an SMS conversation's page
+    on_commit_client(lambda c: post_twilio(c, tw_inbox, payload("twilio/inbound_sms")))
+    conversation = Conversation.objects.get(inbox=tw_inbox)
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(User.objects.get(email="alice@example.com"))
+    html = browser.get(f"/conversations/{conversation.pk}/").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert token is not None
+    # when app.js posts the text with the form's token in X-CSRFToken (and once without)
+    body = {"text": "Салом"}
+    with_token = browser.post(
+        "/api/v1/sms/segments",
+        body,
+        content_type="application/json",
+        headers={"X-CSRFToken": token.group(1)},
+    )
+    without = browser.post("/api/v1/sms/segments", body, content_type="application/json")
+    # then the counter gets its label, and a forged request does not
+    assert (with_token.status_code, with_token.json()["label"]) == (
+        200,
+        "1 SMS (UCS-2), 65 characters left",
+    )
+    assert without.status_code == 403
