@@ -21,6 +21,7 @@ from ninja.types import DictStrAny
 
 from javob.accounts.api import router as accounts_router
 from javob.connectors.api.views import router as api_channel_router
+from javob.connectors.sms.api import router as sms_router
 from javob.contacts.api import router as contacts_router
 from javob.conversations.api import router as conversations_router
 from javob.core.api_auth import SessionAuth, TokenAuth
@@ -72,6 +73,7 @@ api.add_router("/", conversations_router)
 api.add_router("/", api_channel_router)
 api.add_router("/", contacts_router)
 api.add_router("/", intelligence_router)
+api.add_router("/", sms_router)
 
 
 @api.exception_handler(ActionError)

@@ -143,7 +143,8 @@ def request(
     timeout: float | None = None,
     max_bytes: int = MAX_RESPONSE_BYTES,
 ) -> Response:
-    """Send one request, following up to five redirects, each to a vetted address.
+    """Send one request, following up to five redirects, each to a vetted address (an
+    `Authorization` header is dropped when a redirect leaves the host).
 
     A response body longer than `max_bytes` raises OutboundError (media downloads pass the
     provider's own file size limit)."""
@@ -153,7 +154,12 @@ def request(
         location = response.headers.get("location")
         if response.status not in (301, 302, 303, 307, 308) or not location:
             return response
-        url = urljoin(url, location)
+        target = urljoin(url, location)
+        if urlsplit(target).netloc != urlsplit(url).netloc:
+            # Credentials are for the host they were given to, never for the one it sends us
+            # on to (Twilio's media redirects to a pre-signed storage URL, which refuses them).
+            headers = {k: v for k, v in (headers or {}).items() if k.lower() != "authorization"}
+        url = target
         if response.status == 303 or (response.status in (301, 302) and method == "POST"):
             method, body = "GET", None
     raise OutboundError(_("More than %(count)d redirects.") % {"count": MAX_REDIRECTS})

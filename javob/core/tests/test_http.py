@@ -165,6 +165,27 @@ def test_redirect_to_allowed_address_is_followed(settings: Any) -> None:
     assert [(r.method, r.path, r.body) for r in inner.requests] == [("GET", "/next", b"")]
 
 
+def test_credentials_go_to_the_same_host_only(settings: Any) -> None:
+    # given a server that redirects first to itself, then to another host (127.0.0.2)
+    settings.JAVOB_OUTBOUND_ALLOW = ["127.0.0.1/32", "127.0.0.2/32"]
+    credentials = {"Authorization": "Basic c2lkOnRva2Vu", "Accept": "*/*"}
+    with (
+        serve(default=Reply(200, b"file"), host="127.0.0.2") as storage,
+        serve([Reply(307, headers={"Location": "/media/1"})]) as origin,
+    ):
+        origin.default = Reply(302, headers={"Location": storage.url + "signed?x=1"})
+        # when a request with credentials follows both
+        response = http.request("GET", origin.url + "start", headers=credentials)
+    # then the credentials went along on the same host and were dropped for the other one
+    assert response.body == b"file"
+    assert [r.headers.get("authorization") for r in origin.requests] == [
+        "Basic c2lkOnRva2Vu",
+        "Basic c2lkOnRva2Vu",
+    ]
+    [fetched] = storage.requests
+    assert ("authorization" not in fetched.headers, fetched.headers["accept"]) == (True, "*/*")
+
+
 def test_redirect_loop_stops(settings: Any) -> None:
     settings.JAVOB_OUTBOUND_ALLOW = ["127.0.0.1/32"]
 

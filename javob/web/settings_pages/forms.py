@@ -25,6 +25,19 @@ SETTING_LABELS = {
     "phone_number_id": _("Phone number ID"),
     "page_id": _("Page ID"),
     "api_key": _("API key"),
+    "provider": _("Provider (`twilio` or `gateway`)"),
+    "account_sid": _("Account SID"),
+    "auth_token": _("Auth token"),
+    "from_number": _("Sender number"),
+    "messaging_service_sid": _("Messaging Service SID"),
+    "preset": _("Gateway preset (`eskiz` or `playmobile`)"),
+    "sender": _("Sender name or number"),
+    "send_url": _("Send URL"),
+    "username": _("Username or e-mail"),
+    "password": _("Password"),
+    "api_token": _("API token"),
+    "inbound_secret": _("Inbound secret"),
+    "session_token": _("Session token (issued at login)"),
 }
 
 

@@ -205,7 +205,24 @@
         openCanned(composer.dataset.cannedUrl);
       }
     });
+    smsCounter(document.getElementById("sms-count"));
     scrollToEnd();
+  }
+  // SMS conversations: the server counts the segments (GSM-7 or UCS-2) as the agent types.
+  function smsCounter(output) {
+    if (!output) { return; }
+    let timer = 0;
+    textarea.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        fetch(output.dataset.url, {
+          method: "POST", credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+          body: JSON.stringify({ text: textarea.value }),
+        }).then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (data) { output.textContent = data && data.segments ? data.label : ""; });
+      }, 250);
+    });
   }
   function openCanned(url) {
     const box = document.getElementById("canned") || document.createElement("div");

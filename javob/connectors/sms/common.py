@@ -1,0 +1,58 @@
+"""What the SMS adapters share: phone numbers, recipients, provider errors as DeliveryError."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+from django.utils.translation import gettext as _
+
+from javob.connectors.base import DeliveryError
+from javob.core.http import Response
+
+if TYPE_CHECKING:
+    from javob.conversations.models import Conversation, Message
+
+PHONE = "phone"
+DEFAULT_RETRY_AFTER = 60.0
+
+
+def normalise_phone(value: str) -> str:
+    """E.164 with its `+`: gateways write 998901234567, Twilio +998901234567."""
+    value = re.sub(r"[\s()-]", "", value.strip())
+    return "+" + value if value.isdigit() else value
+
+
+def recipient(conversation: Conversation) -> str:
+    identity = conversation.contact.identities.filter(kind=PHONE).order_by("pk").first()
+    if identity is None:
+        raise DeliveryError(_("The contact has no phone number to write to."), permanent=True)
+    return normalise_phone(identity.value)
+
+
+def refuse_files(message: Message) -> None:
+    if message.attachments.exists():
+        raise DeliveryError(
+            _("An SMS reply cannot carry files; send a link to the file instead."),
+            permanent=True,
+        )
+
+
+def retry_after(response: Response) -> float:
+    """The provider's `Retry-After` in seconds, or a minute when it names none."""
+    try:
+        return max(float(response.headers.get("retry-after", "")), 1.0)
+    except ValueError:
+        return DEFAULT_RETRY_AFTER
+
+
+def json_or_none(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+def short(body: bytes) -> str:
+    return body.decode("utf-8", "replace").strip()[:300]
