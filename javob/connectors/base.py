@@ -97,6 +97,11 @@ class Connector:
         24-hour window, say), so the agent hears it before anything is queued."""
         return None
 
+    def check_reply_text(self, conversation: Conversation, text: str) -> None:
+        """Raise ActionError when the provider would refuse this text (X's 280 characters for
+        a public reply), so the agent hears it before anything is queued."""
+        return None
+
     def send(self, message: Message) -> str:
         """Deliver an outgoing message; return the provider's id for it.
 

@@ -18,6 +18,7 @@ CONNECTORS: dict[str, str] = {
     "instagram": "javob.connectors.meta.instagram.InstagramConnector",
     "telegram": "javob.connectors.telegram.connector.TelegramConnector",
     "email": "javob.connectors.email.connector.EmailConnector",
+    "x": "javob.connectors.x.connector.XConnector",
 }
 
 
