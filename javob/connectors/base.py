@@ -102,6 +102,16 @@ class Connector:
         a public reply), so the agent hears it before anything is queued."""
         return None
 
+    def limits(self) -> list[str]:
+        """What this inbox cannot do with the provider access it has, one plain translated
+        sentence each (shown on the inbox's settings page)."""
+        return []
+
+    def reply_notes(self, conversation: Conversation) -> list[str]:
+        """What the agent should know before answering this conversation (shown above the
+        reply box): a length limit, a reply the provider access does not allow."""
+        return []
+
     def send(self, message: Message) -> str:
         """Deliver an outgoing message; return the provider's id for it.
 

@@ -202,6 +202,22 @@ class XConnector(Connector):
 
     # Replies
 
+    def reply_notes(self, conversation: Conversation) -> list[str]:
+        public = _public(conversation)
+        wanted = capabilities.REPLY if public else capabilities.SEND_DM
+        notes = []
+        if public:
+            notes.append(
+                _(
+                    "A reply here is posted publicly on X under the customer's post "
+                    "(at most %(limit)d characters, a link counts as 23)."
+                )
+                % {"limit": MAX_POST}
+            )
+        if wanted not in self.capabilities():
+            notes.append(self._refusal(wanted))
+        return notes
+
     def check_reply(self, conversation: Conversation) -> None:
         wanted = capabilities.REPLY if _public(conversation) else capabilities.SEND_DM
         if wanted not in self.capabilities():

@@ -179,7 +179,7 @@ def test_a_403_on_direct_messages_is_learned_and_said_plainly(
     assert (message.delivery_status, message.failure_reason) == ("failed", reason)
     inbox = Inbox.objects.get(pk=dm.inbox_id)
     assert inbox.settings["denied"] == {"send_dm": reason}
-    assert connector_for(inbox).limits() == [  # type: ignore[attr-defined]
+    assert connector_for(inbox).limits() == [
         "Replies by direct message cannot be sent with this X access. X said: " + reason
     ]
     # and the next reply is refused before it is queued, saying why
@@ -216,7 +216,7 @@ def test_a_receive_only_inbox_says_it_cannot_answer(
         cast.a, "x", "X", {"consumer_secret": CONSUMER_SECRET, "api_url": xapi.url}, []
     )
     conversation = conversation_of(inbox, deliver, "dm_text")
-    assert connector_for(inbox).limits() == [  # type: ignore[attr-defined]
+    assert connector_for(inbox).limits() == [
         "Replies by direct message cannot be sent with this X access.",
         "Public replies to mentions cannot be posted with this X access.",
     ]
@@ -250,7 +250,7 @@ def test_secrets_never_reach_the_logs_or_the_failure_reason(
 
 def test_an_inbox_with_capabilities_set_to_mentions_only(cast: Cast, xapi: FakeX) -> None:
     inbox = add_x_inbox(cast, xapi, capabilities="mentions,reply")
-    assert connector_for(inbox).limits() == [  # type: ignore[attr-defined]
+    assert connector_for(inbox).limits() == [
         "Direct messages are not received: this inbox does not have X's direct message access.",
         "Replies by direct message cannot be sent with this X access.",
     ]
