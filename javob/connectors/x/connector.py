@@ -128,7 +128,9 @@ class XConnector(Connector):
             ) from None
         except (KeyError, TypeError) as exc:
             raise ActionError(
-                _("X answered without %(what)s.") % {"what": exc}, field="consumer_secret"
+                _("X answered without the `%(what)s` field.")
+                % {"what": exc.args[0] if exc.args else exc},
+                field="consumer_secret",
             ) from None
         self.inbox.settings = settings
         self.inbox.save(update_fields=["settings"])
@@ -139,8 +141,16 @@ class XConnector(Connector):
             self.api.user_call("POST", path)
         except XError:
             if self.setting("webhook_registered"):
-                self._remove_webhook(webhook_id)  # no half-connected inbox left at X either
+                self._forget_webhook(webhook_id)
             raise
+
+    def _forget_webhook(self, webhook_id: str) -> None:
+        """Remove a webhook we registered for a connection that failed; X's refusal of the
+        connection is what the admin needs to read, so a failure here is only logged."""
+        try:
+            self._remove_webhook(webhook_id)
+        except XError as exc:
+            logger.warning("x inbox %s: webhook %s left at X: %s", self.inbox.pk, webhook_id, exc)
 
     def deactivate(self) -> None:
         webhook_id, user_id = self.setting("webhook_id"), self.setting("user_id")

@@ -86,7 +86,8 @@ class FakeX:
     calls: list[Call] = field(default_factory=list)
     webhooks: dict[str, str] = field(default_factory=dict)  # id -> url
     subscriptions: set[tuple[str, str]] = field(default_factory=set)  # (webhook id, user id)
-    forbidden: set[str] = field(default_factory=set)  # "dm", "tweet", "subscribe", "webhook"
+    # "dm", "tweet", "subscribe", "webhook" (registering), "unregister" (answers 503)
+    forbidden: set[str] = field(default_factory=set)
     fail_next: list[Reply] = field(default_factory=list)
     server: ScriptedServer | None = None
     _next_id: int = 1860000000000000000
@@ -179,6 +180,8 @@ class FakeX:
         return data({"id": webhook_id, "url": url, "valid": True, "created_at": created})
 
     def _unregister(self, body: dict[str, Any], webhook_id: str) -> Reply:
+        if "unregister" in self.forbidden:
+            return problem(503, "Service Unavailable", "Service Unavailable")
         if self.webhooks.pop(webhook_id, None) is None:
             return problem(404, "Not Found Error", "Webhook not found.")
         return data({"deleted": True})

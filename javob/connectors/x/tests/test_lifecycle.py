@@ -90,6 +90,20 @@ def test_a_refused_subscription_removes_the_new_webhook_and_the_inbox(
     assert Inbox.objects.filter(kind="x").count() == 0
 
 
+def test_when_the_new_webhook_cannot_be_removed_the_refusal_is_still_what_is_said(
+    cast: Cast, xapi: FakeX, caplog: pytest.LogCaptureFixture
+) -> None:
+    xapi.forbidden.update({"subscribe", "unregister"})
+    with pytest.raises(ActionError) as raised:
+        add_x_inbox(cast, xapi)
+    assert raised.value.message.endswith(
+        "Your access tier does not include the Account Activity API."
+    )
+    [webhook_id] = xapi.webhooks
+    assert f"webhook {webhook_id} left at X: Service Unavailable" in caplog.text
+    assert Inbox.objects.filter(kind="x").count() == 0
+
+
 def test_a_refused_webhook_registration_keeps_the_providers_words(cast: Cast, xapi: FakeX) -> None:
     xapi.forbidden.add("webhook")
     with pytest.raises(ActionError) as raised:
