@@ -89,6 +89,24 @@ class XApi:
     def user_call(self, method: str, path: str, data: dict[str, Any] | None = None) -> Any:
         """A call in the account's context; returns the answer's JSON."""
         url = f"{self.api_url}{path}"
+        return self._call(method, url, data, self._user_authorization(method, url))
+
+    def user_download(self, url: str, max_bytes: int) -> http.Response:
+        """GET a file only the account may read (direct-message media), signed like a call."""
+        headers = {"Authorization": self._user_authorization("GET", url), "User-Agent": "Javob"}
+        try:
+            response = http.request(
+                "GET", url, headers=headers, timeout=TIMEOUT_SECONDS, max_bytes=max_bytes
+            )
+        except http.BlockedAddress as exc:
+            raise XError(self.scrub(str(exc)), transient=False) from None
+        except http.OutboundError as exc:
+            raise XError(self.scrub(str(exc)), transient=True) from None
+        if 200 <= response.status < 300:
+            return response
+        raise error_from(response.status, response.body, response.headers, self.scrub)
+
+    def _user_authorization(self, method: str, url: str) -> str:
         creds = self.credentials
         if creds.user_token:
             authorization = f"Bearer {creds.user_token}"
@@ -105,7 +123,7 @@ class XApi:
             raise XError(
                 _("The inbox has no credentials to act as the X account."), transient=False
             )
-        return self._call(method, url, data, authorization)
+        return authorization
 
     def app_call(self, method: str, path: str, data: dict[str, Any] | None = None) -> Any:
         """A call with the app's bearer token (webhooks and removing subscriptions)."""

@@ -36,6 +36,8 @@ from javob.connectors.x.signing import SIGNATURE_HEADER, body_signature_ok, crc_
 from javob.connectors.x.text import MAX_DM, MAX_POST, weighted_length
 from javob.conversations.models import Direction, Message
 from javob.core.errors import ActionError
+from javob.core.tasks import enqueue_on_commit
+from javob.core.types import InboundMessage
 
 if TYPE_CHECKING:
     from javob.conversations.models import Conversation
@@ -209,6 +211,12 @@ class XConnector(Connector):
             if isinstance(item, Ignored) and item.reason.startswith("unknown body"):
                 logger.info("x inbox %s: acknowledged an %s", self.inbox.pk, item.reason)
         return parsed
+
+    def received(self, message_id: int, inbound_message: InboundMessage) -> None:
+        if inbound_message.metadata.get("media"):
+            from javob.connectors.x.tasks import fetch_media
+
+            enqueue_on_commit(fetch_media, message_id)
 
     # Replies
 

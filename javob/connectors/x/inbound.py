@@ -2,7 +2,8 @@
 
 One body is `{"for_user_id": <the account>, <event list>: [...], "users": {...}, "apps": {...}}`.
 Direct messages (`direct_message_events`, type `message_create`) become conversations with the
-other person (thread key: their user id); the ones the account itself sent (our own replies,
+other person (thread key: their user id), a photo, video or GIF as a `metadata.media`
+placeholder that tasks.fetch_media downloads; the ones the account itself sent (our own replies,
 or answers written in X's app) are echoes and ignored. Posts (`tweet_create_events`) that
 mention the account become public conversations, one per author, marked like Meta's comments
 (`thread_key` "comment:x:<author id>", `metadata.public`), so the reply box knows a reply may
@@ -83,7 +84,7 @@ def direct_message(
         short = str(media.get("url") or "")
         if short and text.endswith(short):
             text = text[: -len(short)].rstrip()  # X appends the media's t.co link
-        metadata["x"]["media"] = [_media(media)]
+        metadata["media"] = [placeholder(media)]
     quick = _dict(data.get("quick_reply_response"))
     if quick.get("metadata"):
         metadata["x"]["quick_reply"] = str(quick["metadata"])
@@ -102,11 +103,32 @@ def direct_message(
     )
 
 
-def _media(media: dict[str, Any]) -> dict[str, str]:
+def placeholder(media: dict[str, Any]) -> dict[str, Any]:
+    """The `metadata.media` entry a download task fills in (see conversations.edits): a photo
+    is its `media_url_https`; a video or GIF its best MP4 variant."""
+    kind = str(media.get("type") or "photo")
+    url = str(media.get("media_url_https") or media.get("media_url") or "")
+    content_type = "image/jpeg" if url.lower().endswith((".jpg", ".jpeg")) else "image/png"
+    variants = [
+        item
+        for item in _list(_dict(media.get("video_info")).get("variants"))
+        if item.get("content_type") == "video/mp4" and item.get("url")
+    ]
+    if kind in ("video", "animated_gif") and variants:
+        best = max(variants, key=lambda item: int(item.get("bitrate") or 0))
+        url, content_type = str(best["url"]), "video/mp4"
+    key = str(media.get("id_str") or media.get("id") or "")
+    extension = ".mp4" if content_type == "video/mp4" else ".jpg"
+    if content_type == "image/png":
+        extension = ".png"
     return {
-        "id": str(media.get("id_str") or media.get("id") or ""),
-        "type": str(media.get("type") or ""),
-        "url": str(media.get("media_url_https") or media.get("media_url") or ""),
+        "key": key,
+        "kind": kind,
+        "url": url,
+        "filename": f"{kind}_{key}{extension}",
+        "content_type": content_type,
+        "status": "pending",
+        "attempts": 0,
     }
 
 

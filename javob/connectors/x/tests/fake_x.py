@@ -12,6 +12,7 @@ connector calls:
   `{"data": {"dm_conversation_id", "dm_event_id"}}`
 - `POST /2/tweets` `{"text", "reply": {"in_reply_to_tweet_id"}}` (user) -> 201
   `{"data": {"id", "text"}}`
+- `GET /1.1/ton/data/dm/...` (user): direct-message media, the bytes in `media`
 
 User-context calls must carry a valid OAuth 1.0a signature for the test credentials, or the
 OAuth 2.0 user token; app calls the app's bearer token. Errors are X's problem-details bodies
@@ -89,6 +90,7 @@ class FakeX:
     # "dm", "tweet", "subscribe", "webhook" (registering), "unregister" (answers 503)
     forbidden: set[str] = field(default_factory=set)
     fail_next: list[Reply] = field(default_factory=list)
+    media: dict[str, bytes] = field(default_factory=dict)  # path on ton.twitter.com -> bytes
     server: ScriptedServer | None = None
     _next_id: int = 1860000000000000000
 
@@ -116,6 +118,8 @@ class FakeX:
         self.calls.append(Call(request.method, path, body, auth))
         if self.fail_next:
             return self.fail_next.pop(0)
+        if path.startswith("/1.1/ton/data/dm/"):
+            return self._ton(path, auth)
         for method, pattern, handler, needs in self.routes():
             match = re.fullmatch(pattern, path)
             if match and request.method == method:
@@ -164,6 +168,14 @@ class FakeX:
         url = f"{self.url}{request.path}"
         base = base_string(request.method, url, params)
         return given == hmac_sha1_signature(base, CONSUMER_SECRET, ACCESS_TOKEN_SECRET)
+
+    def _ton(self, path: str, auth: str) -> Reply:
+        """DM media: only for the account's own signed requests."""
+        if auth == "app":
+            return problem(403, "Forbidden", "Forbidden")
+        if path not in self.media:
+            return problem(404, "Not Found Error", "Not Found")
+        return Reply(200, self.media[path], {"Content-Type": "image/jpeg"})
 
     def _me(self, body: dict[str, Any]) -> Reply:
         return data(ACCOUNT)

@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 
 from conftest import Cast
+from javob.connectors.actions import do_add_inbox
 from javob.connectors.models import InboundPayload
 from javob.connectors.x.tests.conftest import add_x_inbox, payload, post_event, signed
 from javob.connectors.x.tests.fake_x import (
@@ -21,7 +22,7 @@ from javob.connectors.x.tests.fake_x import (
     FakeX,
 )
 from javob.contacts.models import ContactIdentity
-from javob.conversations.models import Conversation, Inbox, Message
+from javob.conversations.models import Attachment, Conversation, Inbox, Message
 
 pytestmark = pytest.mark.django_db
 
@@ -90,19 +91,69 @@ def test_a_direct_message_becomes_a_conversation_with_the_sender(
     ) == [("x", "3001969357")]
 
 
-def test_a_direct_message_with_a_photo_keeps_the_media_and_drops_its_link(
-    x_inbox: Inbox, deliver: Any
+MEDIA_PATH = "/1.1/ton/data/dm/954491830116155400/954491825573634048/mLPgUBCb.jpg"
+JPEG = b"\xff\xd8\xff\xe0 a photo of a broken box"
+
+
+def media_payload(fake: FakeX) -> bytes:
+    """The documented DM with a photo, its media served by the fake X."""
+    return payload("dm_media").replace(b"https://ton.twitter.com", fake.url.encode())
+
+
+def test_a_photo_in_a_direct_message_is_downloaded_signed_and_its_link_dropped(
+    x_inbox: Inbox, xapi: FakeX, deliver: Any
 ) -> None:
-    deliver(x_inbox, payload("dm_media"))
+    xapi.media[MEDIA_PATH] = JPEG
+    deliver(x_inbox, media_payload(xapi))
     message = Message.objects.get()
     assert message.text == "The box arrived broken"
-    assert message.metadata["x"]["media"] == [
+    [attachment] = Attachment.objects.filter(message=message)
+    assert (attachment.filename, attachment.content_type, attachment.size) == (
+        "photo_954491825573634048.jpg",
+        "image/jpeg",
+        len(JPEG),
+    )
+    assert message.metadata["media"] == [
         {
-            "id": "954491825573634048",
-            "type": "photo",
-            "url": "https://ton.twitter.com/1.1/ton/data/dm/954491830116155400/954491825573634048/mLPgUBCb.jpg",
+            "key": "954491825573634048",
+            "kind": "photo",
+            "url": xapi.url + MEDIA_PATH,
+            "filename": "photo_954491825573634048.jpg",
+            "content_type": "image/jpeg",
+            "status": "stored",
+            "attempts": 0,
+            "size": len(JPEG),
+            "error": "",
         }
     ]
+    assert [(c.method, c.path, c.auth) for c in xapi.calls] == [("GET", MEDIA_PATH, "oauth1")]
+
+
+def test_media_of_a_receive_only_inbox_fails_saying_why(
+    cast: Cast, xapi: FakeX, deliver: Any
+) -> None:
+    inbox = do_add_inbox(
+        cast.a, "x", "X", {"consumer_secret": CONSUMER_SECRET, "api_url": xapi.url}, []
+    )
+    deliver(inbox, media_payload(xapi))
+    [entry] = Message.objects.get().metadata["media"]
+    assert (entry["status"], entry["error"]) == (
+        "failed",
+        "Downloading X media needs the account's credentials (OAuth 1.0a or `user_token`).",
+    )
+    assert (Attachment.objects.count(), xapi.calls) == (0, [])
+
+
+def test_media_that_x_no_longer_has_fails_for_good(
+    x_inbox: Inbox, xapi: FakeX, deliver: Any
+) -> None:
+    deliver(x_inbox, media_payload(xapi))
+    [entry] = Message.objects.get().metadata["media"]
+    assert (entry["status"], entry["attempts"], entry["error"]) == (
+        "failed",
+        1,
+        "Not Found Error: Not Found",
+    )
 
 
 def test_a_batch_of_two_senders_makes_two_conversations(x_inbox: Inbox, deliver: Any) -> None:
@@ -228,3 +279,21 @@ def test_an_inbox_without_dms_keeps_them_as_ignored(cast: Cast, xapi: FakeX, del
     assert list(InboundPayload.objects.exclude(ignored="").values_list("ignored", flat=True)) == [
         "direct message: not received by this inbox"
     ]
+
+
+def test_media_is_tried_again_after_a_server_error(
+    x_inbox: Inbox, xapi: FakeX, deliver: Any
+) -> None:
+    from javob.connectors.x.tasks import fetch_media
+    from javob.connectors.x.tests.fake_x import problem
+
+    xapi.media[MEDIA_PATH] = JPEG
+    xapi.fail(problem(503, "Service Unavailable", "Service Unavailable"))
+    deliver(x_inbox, media_payload(xapi))
+    message = Message.objects.get()
+    [entry] = message.metadata["media"]
+    assert (entry["status"], entry["attempts"]) == ("pending", 1)
+    assert fetch_media.call(message.pk) == "done"
+    message.refresh_from_db()
+    assert message.metadata["media"][0]["status"] == "stored"
+    assert Attachment.objects.get().size == len(JPEG)
