@@ -17,6 +17,7 @@ import json
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.utils.translation import gettext as _
 
@@ -27,6 +28,7 @@ DEFAULT_API_URL = "https://api.x.com"
 TIMEOUT_SECONDS = 30.0
 DEFAULT_RETRY_AFTER = 60.0
 MAX_RETRY_AFTER = 15 * 60.0  # X's rate-limit windows are 15 minutes
+MEDIA_HOSTS = (".twitter.com", ".x.com", ".twimg.com")
 
 
 class XError(Exception):
@@ -92,7 +94,14 @@ class XApi:
         return self._call(method, url, data, self._user_authorization(method, url))
 
     def user_download(self, url: str, max_bytes: int) -> http.Response:
-        """GET a file only the account may read (direct-message media), signed like a call."""
+        """GET a file only the account may read (direct-message media), signed like a call.
+        The account's credentials go only to X's own hosts (or the configured `api_url`)."""
+        host = (urlsplit(url).hostname or "").lower()
+        if host != urlsplit(self.api_url).hostname and not host.endswith(MEDIA_HOSTS):
+            raise XError(
+                _("%(host)s is not an X media host; nothing was downloaded.") % {"host": host},
+                transient=False,
+            )
         headers = {"Authorization": self._user_authorization("GET", url), "User-Agent": "Javob"}
         try:
             response = http.request(

@@ -297,3 +297,16 @@ def test_media_is_tried_again_after_a_server_error(
     message.refresh_from_db()
     assert message.metadata["media"][0]["status"] == "stored"
     assert Attachment.objects.get().size == len(JPEG)
+
+
+def test_media_on_a_host_that_is_not_xs_is_not_fetched_with_the_credentials(
+    x_inbox: Inbox, xapi: FakeX, deliver: Any
+) -> None:
+    body = payload("dm_media").replace(b"ton.twitter.com", b"media.example.com")
+    deliver(x_inbox, body)
+    [entry] = Message.objects.get().metadata["media"]
+    assert (entry["status"], entry["error"]) == (
+        "failed",
+        "media.example.com is not an X media host; nothing was downloaded.",
+    )
+    assert xapi.calls == []
