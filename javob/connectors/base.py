@@ -97,6 +97,21 @@ class Connector:
         24-hour window, say), so the agent hears it before anything is queued."""
         return None
 
+    def check_reply_text(self, conversation: Conversation, text: str) -> None:
+        """Raise ActionError when the provider would refuse this text (X's 280 characters for
+        a public reply), so the agent hears it before anything is queued."""
+        return None
+
+    def limits(self) -> list[str]:
+        """What this inbox cannot do with the provider access it has, one plain translated
+        sentence each (shown on the inbox's settings page)."""
+        return []
+
+    def reply_notes(self, conversation: Conversation) -> list[str]:
+        """What the agent should know before answering this conversation (shown above the
+        reply box): a length limit, a reply the provider access does not allow."""
+        return []
+
     def send(self, message: Message) -> str:
         """Deliver an outgoing message; return the provider's id for it.
 

@@ -19,6 +19,7 @@ CONNECTORS: dict[str, str] = {
     "telegram": "javob.connectors.telegram.connector.TelegramConnector",
     "email": "javob.connectors.email.connector.EmailConnector",
     "sms": "javob.connectors.sms.connector.SmsConnector",
+    "x": "javob.connectors.x.connector.XConnector",
 }
 
 

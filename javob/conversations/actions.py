@@ -301,7 +301,9 @@ def check_send_reply(
         conversation = access_conversation(actor, conversation_id, lock=True)
         _refuse_merged(conversation)
         if has_connector(conversation.inbox.kind):
-            connector_for(conversation.inbox).check_reply(conversation)
+            connector = connector_for(conversation.inbox)
+            connector.check_reply(conversation)
+            connector.check_reply_text(conversation, text)
         return do_send_reply(conversation, text, html=html, actor=actor)
 
 

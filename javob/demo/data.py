@@ -122,6 +122,13 @@ class InboxSpec:
 
 # Meta inboxes need credentials; the demo's never reach Meta (its replies are recorded as sent).
 DEMO_META = {"access_token": "demo-token", "app_secret": "demo-app-secret"}
+# OAuth 1.0a credentials, so the X inbox may answer (see javob/connectors/x/capabilities.py).
+DEMO_X = {
+    "consumer_key": "demo-key",
+    "consumer_secret": "demo-consumer-secret",
+    "access_token": "demo-token",
+    "access_token_secret": "demo-token-secret",
+}
 INBOXES = (
     InboxSpec("email", "Support e-mail", {"address": "support@demo.javob.uz"}, (EN, RU, UZ, DE)),
     InboxSpec(
@@ -141,7 +148,7 @@ INBOXES = (
               (UZ, RU, TR)),
     InboxSpec("messenger", "Facebook Messenger", {"page": "Javob Demo", **DEMO_META},
               (EN, RU, UZ)),
-    InboxSpec("x", "X @javobdemo", {"username": "javobdemo"}, (EN,)),
+    InboxSpec("x", "X @javobdemo", {"username": "javobdemo", **DEMO_X}, (EN,)),
     InboxSpec("sms", "SMS 1240", {"short_code": "1240"}, (UZ, UZ_CYRL, RU)),
     InboxSpec("api", "Mobil ilova (API)", {"webhook_url": API_WEBHOOK_URL}, (UZ, RU, EN)),
 )  # fmt: skip

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from javob.accounts.models import Membership
 from javob.automation.queries import visible_macros
+from javob.connectors.registry import connector_for, has_connector
 from javob.conversations import actions, delivery
 from javob.conversations.models import ChannelKind, Conversation, Priority, Status
 from javob.conversations.queries import access_conversation, access_message
@@ -62,7 +63,15 @@ def _side(request: HttpRequest, context: dict[str, object]) -> dict[str, object]
         "macros": list(visible_macros(_member(request))),
         "sla": sla_state([c.pk]).get(c.pk),
         "window": freeform_window(c),
+        "reply_notes": reply_notes(c),
     }
+
+
+def reply_notes(conversation: Conversation) -> list[str]:
+    """The channel's notes for the reply box (X: 280 characters, replies the access lacks)."""
+    if not has_connector(conversation.inbox.kind):
+        return []
+    return connector_for(conversation.inbox).reply_notes(conversation)
 
 
 def freeform_window(conversation: Conversation) -> dict[str, object] | None:

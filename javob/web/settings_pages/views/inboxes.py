@@ -16,7 +16,7 @@ from javob.connectors.actions import webhook_url
 from javob.connectors.base import Connector
 from javob.connectors.health import health, with_health
 from javob.connectors.quarantine import quarantine_count, with_quarantine_count
-from javob.connectors.registry import CONNECTORS, connector_class, has_connector
+from javob.connectors.registry import CONNECTORS, connector_class, connector_for, has_connector
 from javob.conversations import settings_actions
 from javob.conversations.models import ChannelKind, Inbox
 from javob.conversations.settings_actions import SECRET_SETTING, InboxConfig
@@ -107,6 +107,7 @@ def _edit_page(
         "webhook_url": webhook_url(inbox),
         "has_secret": SECRET_SETTING in inbox.secrets,
         "secret": secret,
+        "limits": connector_for(inbox).limits() if has_connector(inbox.kind) else [],
     }
     return page(request, "inbox_edit.html", "inboxes", context)
 
