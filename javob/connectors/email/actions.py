@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from javob.connectors.email import threading
 from javob.connectors.email.config import mail_settings
-from javob.connectors.email.models import Outcome, OutgoingMail, RawMail
+from javob.connectors.email.models import Outcome, OutgoingMail, RawMail, WebhookToken
 from javob.conversations.actions import do_send_reply
 from javob.conversations.models import Conversation, Inbox, Message, SenderType
 from javob.core.tasks import enqueue_on_commit
@@ -124,6 +124,19 @@ def _enqueue(raw_mail_id: int) -> None:
     from javob.connectors.email.tasks import process_mail
 
     enqueue_on_commit(process_mail, raw_mail_id)
+
+
+def accept_webhook_token(inbox: Inbox, token: str, now: dt.datetime, window: dt.timedelta) -> bool:
+    """Record a signed webhook's token; False if the inbox accepted it within `window` (a
+    replay). Call it in the transaction that stores the mail, so a failed store does not
+    use the token up."""
+    WebhookToken.objects.filter(inbox=inbox, seen_at__lt=now - window).delete()
+    try:
+        with transaction.atomic():
+            WebhookToken.objects.create(inbox=inbox, token=token, seen_at=now)
+    except IntegrityError:
+        return False
+    return True
 
 
 def quarantined(inbox_id: int | None = None) -> list[int]:

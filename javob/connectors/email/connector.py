@@ -32,7 +32,7 @@ MIN_SECRET_LENGTH = 16
 class EmailConnector(Connector):
     kind = "email"
     required_settings = ("address",)
-    secret_settings = ("imap_password", "smtp_password", "webhook_secret")
+    secret_settings = ("imap_password", "smtp_password", "webhook_secret", "mailgun_signing_key")
 
     def setup(self) -> None:
         settings = mail_settings(self.inbox)
