@@ -5,7 +5,7 @@ A Dovecot of our own (as the tests start it) holds N mails: customer threads whe
 the mails answer an earlier one (In-Reply-To and References), written in Uzbek, Russian and
 English, some with a small attachment. Timed, on a fresh database:
 1. fetch: `fetch_inbox()` polls the mailbox (BODY.PEEK in batches of 100), stores every raw
-   mail (dedupe on Message-ID and SHA-256, task row written in the same transaction) and
+   mail (dedupe on Message-ID and SHA-256, one parse task row per batch, same transaction) and
    flags the batch \\Seen after commit;
 2. process: the parse task for every stored mail, one after another as one worker runs them:
    parse, threading, contact, message, events.

@@ -77,6 +77,9 @@ class Membership(models.Model):
     display_name = models.CharField(_("display name"), max_length=200, blank=True)
     languages = models.JSONField(_("languages spoken"), default=list, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    # Plain text under this agent's email replies in this workspace (see docs/email.md for
+    # how it combines with the inbox's signature template).
+    email_signature = models.TextField(_("email signature"), blank=True)
     availability = models.CharField(
         _("availability"), max_length=16, choices=Availability.choices, default=Availability.OFFLINE
     )

@@ -24,19 +24,39 @@ from javob.web.queries import Filters
 MAX_UPLOAD = 20 * 1024 * 1024
 MAX_FILES = 10
 MAX_BULK = 200
+MAX_SIGNATURE = 2000
 
 
-def check_set_preferences(member: Membership, locale: str, time_zone: str) -> Membership:
-    """Set the agent's interface language (for every workspace) and time zone (this one)."""
+def check_set_preferences(
+    member: Membership, locale: str, time_zone: str, email_signature: str | None = None
+) -> Membership:
+    """Set the agent's interface language (for every workspace), and time zone and email
+    signature (this one); a signature of None is left as it is."""
     if locale not in dict(settings.LANGUAGES):
         raise ActionError(_("Unknown language."), field="locale")
     check_time_zone(time_zone)
+    fields = ["time_zone"]
+    if email_signature is not None:
+        member.email_signature = check_email_signature(email_signature)
+        fields.append("email_signature")
     user = member.user
     user.locale = locale
     user.save(update_fields=["locale"])
     member.time_zone = time_zone
-    member.save(update_fields=["time_zone"])
+    member.save(update_fields=fields)
     return member
+
+
+def check_email_signature(text: str) -> str:
+    """The signature as stored: line ends normalised, trailing spaces and blank edges gone."""
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    signature = "\n".join(lines).strip("\n")
+    if len(signature) > MAX_SIGNATURE:
+        raise ActionError(
+            _("The email signature can be at most %(n)d characters.") % {"n": MAX_SIGNATURE},
+            field="email_signature",
+        )
+    return signature
 
 
 def check_save_filter(member: Membership, name: str, filters: Filters) -> SavedFilter:

@@ -59,7 +59,10 @@ def preferences(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             actions.check_set_preferences(
-                member, request.POST.get("locale", ""), request.POST.get("time_zone", "")
+                member,
+                request.POST.get("locale", ""),
+                request.POST.get("time_zone", ""),
+                request.POST.get("email_signature"),
             )
         except ActionError as exc:
             messages.error(request, exc.message)

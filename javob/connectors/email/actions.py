@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from javob.connectors.email import threading
 from javob.connectors.email.config import mail_settings
-from javob.connectors.email.models import Outcome, OutgoingMail, RawMail
+from javob.connectors.email.models import Outcome, OutgoingMail, RawMail, WebhookToken
 from javob.conversations.actions import do_send_reply
 from javob.conversations.models import Conversation, Inbox, Message, SenderType
 from javob.core.tasks import enqueue_on_commit
@@ -53,10 +53,18 @@ def header_message_id(raw: bytes) -> str:
 
 
 def store_mail(
-    inbox: Inbox, raw: bytes, source: str, *, envelope_to: list[str] | None = None
+    inbox: Inbox,
+    raw: bytes,
+    source: str,
+    *,
+    envelope_to: list[str] | None = None,
+    enqueue: bool = True,
 ) -> Stored:
     """Keep one received mail's bytes and queue its parsing. A mail already stored for this
     inbox (same Message-ID, or same bytes) is not stored again: `created` is False.
+
+    A caller storing many mails in one transaction passes `enqueue=False` and queues them
+    together with `enqueue_parsing` in that transaction (one task row per batch).
 
     Raises TooLarge above the inbox's size limit; the caller answers with a notice (SMTP 552,
     HTTP 413) or keeps only the headers (`store_oversized`)."""
@@ -80,7 +88,8 @@ def store_mail(
                 raw=raw,
                 size=len(raw),
             )
-            _enqueue(mail.pk)
+            if enqueue:
+                _enqueue(mail.pk)
     except IntegrityError:
         found = _existing(inbox, message_id, digest)
         if found is None:
@@ -114,16 +123,45 @@ def store_oversized(inbox: Inbox, head: bytes, size: int, source: str) -> Stored
 
 
 def _existing(inbox: Inbox, message_id: str, digest: str) -> int | None:
+    """The stored mail with this Message-ID or these bytes. Each lookup is one probe of a
+    unique index and reads no row: the `<> ''` term repeats the condition of the partial
+    index on Message-IDs, without which SQLite cannot use it and scans every stored mail
+    of the inbox (the IMAP ingest slowed with the table's size)."""
     query = RawMail.objects.filter(inbox=inbox)
-    found = query.filter(rfc_message_id=message_id).first() if message_id else None
-    found = found or query.filter(sha256=digest).first()
-    return found.pk if found is not None else None
+    if message_id:
+        by_id = query.filter(rfc_message_id=message_id).exclude(rfc_message_id="")
+        found = by_id.values_list("pk", flat=True)[:1]
+        if found:
+            return found[0]
+    found = query.filter(sha256=digest).values_list("pk", flat=True)[:1]
+    return found[0] if found else None
 
 
 def _enqueue(raw_mail_id: int) -> None:
     from javob.connectors.email.tasks import process_mail
 
     enqueue_on_commit(process_mail, raw_mail_id)
+
+
+def accept_webhook_token(inbox: Inbox, token: str, now: dt.datetime, window: dt.timedelta) -> bool:
+    """Record a signed webhook's token; False if the inbox accepted it within `window` (a
+    replay). Call it in the transaction that stores the mail, so a failed store does not
+    use the token up."""
+    WebhookToken.objects.filter(inbox=inbox, seen_at__lt=now - window).delete()
+    try:
+        with transaction.atomic():
+            WebhookToken.objects.create(inbox=inbox, token=token, seen_at=now)
+    except IntegrityError:
+        return False
+    return True
+
+
+def enqueue_parsing(raw_mail_ids: list[int]) -> None:
+    """Queue the parsing of mails stored with `enqueue=False`, as one task."""
+    from javob.connectors.email.tasks import process_mails
+
+    if raw_mail_ids:
+        enqueue_on_commit(process_mails, raw_mail_ids)
 
 
 def quarantined(inbox_id: int | None = None) -> list[int]:

@@ -7,8 +7,10 @@ that domain must reach Javob), `imap_host`, `imap_port`, `imap_security` (tls | 
 plain), `imap_user`, `imap_password` (secret), `imap_folder` (INBOX), `imap_move_to` (a folder
 to move fetched mail to, instead of flagging it \\Seen), `poll_seconds` (60), `smtp_host`,
 `smtp_port`, `smtp_security`, `smtp_user`, `smtp_password` (secret), `tls_ca_file` (a CA to
-trust besides the system's), `signature` ("{agent}" becomes the agent's name), `max_bytes`
-(25 MB), `max_new_contacts` (5 per mail), `webhook_secret` (secret; generated when not given).
+trust besides the system's), `signature` (a template: "{agent}" becomes the agent's name,
+"{signature}" their own signature; see docs/email.md), `max_bytes` (25 MB),
+`max_new_contacts` (5 per mail), `webhook_secret` (secret; generated when not given),
+`mailgun_signing_key` (secret; when set, webhook posts must carry Mailgun's signature).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ MIN_SECRET_LENGTH = 16
 class EmailConnector(Connector):
     kind = "email"
     required_settings = ("address",)
-    secret_settings = ("imap_password", "smtp_password", "webhook_secret")
+    secret_settings = ("imap_password", "smtp_password", "webhook_secret", "mailgun_signing_key")
 
     def setup(self) -> None:
         settings = mail_settings(self.inbox)

@@ -1,10 +1,10 @@
 """Polling an inbox's IMAP mailbox (implicit TLS or STARTTLS), tracking (UIDVALIDITY, UID).
 
 Each batch of 100 is fetched with BODY.PEEK (which leaves \\Seen alone), stored in one
-transaction, committed, and only then marked \\Seen or moved; the last UID advances after
-that. A crash anywhere in between fetches the batch again next time, and the raw-mail dedupe
-stores nothing twice. A changed UIDVALIDITY (the mailbox was recreated) starts over from UID 1,
-again safely.
+transaction with one parse task for the batch's new mails, committed, and only then marked
+\\Seen or moved; the last UID advances after that. A crash anywhere in between fetches the
+batch again next time, and the raw-mail dedupe stores nothing twice. A changed UIDVALIDITY
+(the mailbox was recreated) starts over from UID 1, again safely.
 """
 
 from __future__ import annotations
@@ -21,7 +21,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from javob.connectors.email.actions import TooLarge, store_mail, store_oversized
+from javob.connectors.email.actions import (
+    TooLarge,
+    enqueue_parsing,
+    store_mail,
+    store_oversized,
+)
 from javob.connectors.email.config import MailSettings, Server, mail_settings
 from javob.connectors.email.models import ImapState, MailSource
 from javob.connectors.email.send import vet_host
@@ -135,16 +140,22 @@ def _take(client: imaplib.IMAP4, inbox: Inbox, settings: MailSettings, uids: lis
     small = [uid for uid in uids if sizes.get(uid, 0) <= settings.max_bytes]
     large = [uid for uid in uids if uid not in small]
     stored = 0
+    new: list[int] = []
     with transaction.atomic():  # one commit per batch; flagged only once it is durable
         for part in _by_bytes(small, sizes):  # never more than ~64 MB in memory
             for raw in _bodies(client, part, "BODY.PEEK[]").values():
                 try:
-                    stored += store_mail(inbox, raw, MailSource.IMAP).created
+                    kept = store_mail(inbox, raw, MailSource.IMAP, enqueue=False)
                 except TooLarge:  # the server's size was wrong; keep the headers, as below
                     head = raw[:65536]
                     stored += store_oversized(inbox, head, len(raw), MailSource.IMAP).created
+                    continue
+                stored += kept.created
+                if kept.created:
+                    new.append(kept.raw_mail_id)
         for uid, head in _bodies(client, large, "BODY.PEEK[HEADER]").items():
             stored += store_oversized(inbox, head, sizes[uid], MailSource.IMAP).created
+        enqueue_parsing(new)  # one task row for the batch, committed with it
     _done(client, settings, uids)
     return stored
 

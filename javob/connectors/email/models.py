@@ -178,3 +178,23 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role} {self.contact_id}"
+
+
+class WebhookToken(models.Model):
+    """A Mailgun webhook token already accepted for an inbox: a second post carrying it
+    within the signature window is a replay. Rows older than the window are deleted."""
+
+    inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=200)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["inbox", "token"], name="uniq_webhook_token")
+        ]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["inbox", "seen_at"], name="webhooktoken_age"),
+        ]
+
+    def __str__(self) -> str:
+        return self.token

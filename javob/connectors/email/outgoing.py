@@ -9,6 +9,7 @@ domain, and the [#number] tag in the subject.
 from __future__ import annotations
 
 import html
+import re
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
@@ -20,6 +21,10 @@ from javob.connectors.email.models import MailId, MailIdKind, OutgoingMail, Part
 from javob.conversations.models import Direction, Message
 
 MAX_CC = 20
+PLACEHOLDER = re.compile(r"\{(agent|signature)\}")
+BLANK_LINES = re.compile(r"\n{3,}")
+# An agent who typed the "-- " separator themselves: it is added once, by us.
+DELIMITER = re.compile(r"\A--[ \t]*(\n|\Z)")
 
 
 def prepare_outgoing(message: Message, settings: MailSettings) -> OutgoingMail:
@@ -131,8 +136,22 @@ def build_mime(message: Message, outgoing: OutgoingMail, settings: MailSettings)
     return mail
 
 
+def signature_text(template: str, agent_name: str, agent_signature: str) -> str:
+    """The signature under a reply. The inbox's template is used as it is, with `{agent}`
+    filled in, unless the agent has a signature of their own: then a template with
+    `{signature}` gets it in that place, and a template without it gives way to it."""
+    own = DELIMITER.sub("", agent_signature.replace("\r\n", "\n").strip()).strip()
+    if own and "{signature}" not in template:
+        return own
+    values = {"agent": agent_name, "signature": own}
+    text = PLACEHOLDER.sub(lambda found: values[found.group(1)], template)
+    return BLANK_LINES.sub("\n\n", "\n".join(line.rstrip() for line in text.split("\n"))).strip()
+
+
 def _set_body(mail: EmailMessage, message: Message, settings: MailSettings, agent: str) -> None:
-    signature = settings.signature.replace("{agent}", agent).strip()
+    member = message.sender_agent
+    own = member.email_signature if member is not None else ""
+    signature = signature_text(settings.signature, agent, own)
     text = message.text
     if signature:
         text = f"{text}\n\n-- \n{signature}"

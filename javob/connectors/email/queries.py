@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from javob.connectors.email.models import OutgoingMail
@@ -19,6 +20,11 @@ class ThreadingReport:
     @property
     def share(self) -> float:
         return self.complete / self.sent if self.sent else 1.0
+
+    @property
+    def percent(self) -> int:
+        """The share in whole percent, rounded down: 99.6 % is not shown as the 100 % target."""
+        return math.floor(self.share * 100)
 
     def as_json(self) -> dict[str, float]:
         return {"sent": self.sent, "complete": self.complete, "share": self.share}

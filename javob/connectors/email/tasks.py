@@ -37,6 +37,17 @@ def claim_mail(raw_mail_id: int, now: dt.datetime | None = None) -> RawMail | No
 @task()
 def process_mail(raw_mail_id: int) -> str:
     """Parse one stored mail and store what it means. Idempotent."""
+    return _process(raw_mail_id)
+
+
+@task()
+def process_mails(raw_mail_ids: list[int]) -> list[str]:
+    """`process_mail` for each of a batch stored together (an IMAP fetch), in order. A
+    worker dying half-way leaves the rest to the pending-mail sweep."""
+    return [_process(raw_mail_id) for raw_mail_id in raw_mail_ids]
+
+
+def _process(raw_mail_id: int) -> str:
     from javob.connectors.email.config import mail_settings
     from javob.connectors.email.receive import receive_parsed
 

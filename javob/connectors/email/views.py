@@ -5,8 +5,10 @@ multipart/form-data post carrying it in a field, as Mailgun ("body-mime", on a r
 URL ends in "mime") and SendGrid's Inbound Parse ("email", with "POST the raw, full MIME
 message" on) send it. The request carries the inbox's webhook secret as
 `Authorization: Bearer <secret>`, or as the password of HTTP basic authentication, which
-providers send when the secret is in the URL (`https://javob:<secret>@host/...`). The mail is
-stored raw and answered at once; a task parses it. A repeat delivery is stored once.
+clients send when the secret is in the URL (`https://javob:<secret>@host/...`). When the inbox
+has a `mailgun_signing_key`, every post must also carry Mailgun's signature, fresh and with a
+token not seen before (see mailgun.py). The mail is stored raw and answered at once; a task
+parses it. A repeat delivery is stored once.
 """
 
 from __future__ import annotations
@@ -18,11 +20,14 @@ import json
 from email import message_from_bytes
 from email.message import Message
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from javob.connectors.email.actions import TooLarge, store_mail
+from javob.connectors.email import mailgun
+from javob.connectors.email.actions import TooLarge, accept_webhook_token, store_mail
 from javob.connectors.email.config import mail_settings
 from javob.connectors.email.models import MailSource
 from javob.conversations.models import Inbox
@@ -68,20 +73,33 @@ def inbound_mime(request: HttpRequest, inbox_id: int) -> HttpResponse:
     if declared.isdigit() and int(declared) > allowed:
         return HttpResponse(f"mail larger than {limit} bytes", status=413)
     body = request.read(allowed + 1)  # never more than the limit in memory
-    raw, envelope_to = body, None
-    if _is_form(request):
-        raw, envelope_to = form_mail(request.headers.get("Content-Type", ""), body)
+    fields = form_fields(request.headers.get("Content-Type", ""), body) if _is_form(request) else {}
+    raw = _mail_field(fields) if _is_form(request) else body
+    key = str((inbox.secrets or {}).get("mailgun_signing_key", ""))
+    token = ""
+    if key:
+        try:
+            token = mailgun.verified_token(key, fields, timezone.now())
+        except mailgun.SignatureRejected as exc:
+            return HttpResponse(str(exc), status=401)
     if not raw:
         return HttpResponse("no mail in the request", status=400)
+    return _store(inbox, raw, _envelope_to(fields), token)
+
+
+def _store(inbox: Inbox, raw: bytes, envelope_to: list[str] | None, token: str) -> HttpResponse:
     try:
-        stored = store_mail(inbox, raw, MailSource.HTTP, envelope_to=envelope_to)
+        with transaction.atomic():  # a token is used up only with the mail it came with
+            if token and not accept_webhook_token(inbox, token, timezone.now(), mailgun.WINDOW):
+                return HttpResponse("replayed Mailgun token", status=401)
+            stored = store_mail(inbox, raw, MailSource.HTTP, envelope_to=envelope_to)
     except TooLarge as exc:
         return HttpResponse(str(exc), status=413)
     return HttpResponse("stored" if stored.created else "duplicate", status=200)
 
 
-def form_mail(content_type: str, body: bytes) -> tuple[bytes, list[str] | None]:
-    """The raw mail and the envelope recipients of a provider's multipart/form-data post.
+def form_fields(content_type: str, body: bytes) -> dict[str, bytes]:
+    """The fields of a multipart/form-data post (the first of each name).
 
     Read with the stdlib MIME parser rather than Django's form parsing: the mail field is a
     plain form field, which Django caps at DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB by default),
@@ -95,8 +113,11 @@ def form_mail(content_type: str, body: bytes) -> tuple[bytes, list[str] | None]:
             name = part.get_param("name", header="content-disposition")
             if isinstance(name, str) and name not in fields:
                 fields[name] = _content(part)
-    raw = next((fields[name] for name in MAIL_FIELDS if name in fields), b"")
-    return raw, _envelope_to(fields)
+    return fields
+
+
+def _mail_field(fields: dict[str, bytes]) -> bytes:
+    return next((fields[name] for name in MAIL_FIELDS if name in fields), b"")
 
 
 def _content(part: Message) -> bytes:

@@ -50,3 +50,39 @@ def test_an_agent_switches_between_workspaces(world: World, alice: Client) -> No
     assert response["Location"] == "/inbox/"
     assert "Filial" in alice.get("/inbox/").content.decode()
     assert alice.post(f"/workspaces/{world.cast.b.pk}").status_code == 404
+
+
+def test_an_agent_sets_an_email_signature_for_this_workspace(world: World, alice: Client) -> None:
+    # when Alice saves a signature with Windows line ends and trailing spaces
+    response = alice.post(
+        "/preferences/",
+        {"locale": "en", "time_zone": "UTC", "email_signature": "Alice  \r\nShop support\r\n"},
+    )
+    # then it is kept, tidied, on her membership, and the page shows it back
+    assert response["Location"] == "/preferences/"
+    world.cast.alice.refresh_from_db()
+    assert world.cast.alice.email_signature == "Alice\nShop support"
+    page = alice.get("/preferences/").content.decode()
+    assert (
+        '<textarea name="email_signature" id="email-signature" rows="4" maxlength="2000" '
+        'aria-describedby="email-signature-help">Alice\nShop support</textarea>'
+    ) in page
+    # and a form without the field (an older page) leaves it alone
+    alice.post("/preferences/", {"locale": "en", "time_zone": "Asia/Tashkent"})
+    world.cast.alice.refresh_from_db()
+    assert (world.cast.alice.email_signature, world.cast.alice.time_zone) == (
+        "Alice\nShop support",
+        "Asia/Tashkent",
+    )
+
+
+def test_a_too_long_email_signature_is_refused(world: World, alice: Client) -> None:
+    alice.post("/preferences/", {"locale": "en", "time_zone": "UTC", "email_signature": "Alice"})
+    response = alice.post(
+        "/preferences/",
+        {"locale": "en", "time_zone": "Asia/Tashkent", "email_signature": "x" * 2001},
+        follow=True,
+    )
+    assert "The email signature can be at most 2000 characters." in response.content.decode()
+    world.cast.alice.refresh_from_db()
+    assert (world.cast.alice.email_signature, world.cast.alice.time_zone) == ("Alice", "UTC")

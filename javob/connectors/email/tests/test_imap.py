@@ -6,14 +6,20 @@ from __future__ import annotations
 import json
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django_tasks_db.models import DBTaskResult
 
-from conftest import Cast
+from conftest import Cast, use_task_backends
 from javob.accounts.models import Workspace
+from javob.connectors.email.actions import store_mail
 from javob.connectors.email.imap import ImapError, fetch_inbox
-from javob.connectors.email.models import ImapState, Outcome, RawMail
+from javob.connectors.email.models import ImapState, MailSource, Outcome, RawMail
+from javob.connectors.email.tasks import process_mails
 from javob.connectors.email.tests.servers import PASSWORD, Dovecot
 from javob.connectors.email.tests.support import email_inbox, mail, process_all
 from javob.conversations.models import Inbox, Message
@@ -211,3 +217,56 @@ def test_an_internal_imap_host_is_refused_unless_allowed(cast: Cast, dovecot: Do
     assert ImapState.objects.get(inbox=inbox).last_error == (
         "BlockedAddress: 127.0.0.1 resolves to 127.0.0.1, an internal address."
     )
+
+
+def test_a_fetch_queues_one_parse_task_per_batch(
+    cast: Cast, dovecot: Dovecot, local_servers: None, settings: Any
+) -> None:
+    # given the database task queue (it writes its rows in the fetch's transaction)
+    use_task_backends(settings, {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
+    # and a mailbox of 250 mails, two of them the same mail delivered twice
+    user = dovecot.add_user()
+    mails = [mail(message_id=f"<b{n}@customer.example>", text=f"mail {n}") for n in range(249)]
+    dovecot.drop(user, [*mails, mails[0]])
+    inbox = imap_inbox(cast.a, dovecot, user)
+    # when it is polled (batches of 100, 100 and 50)
+    result = fetch_inbox(inbox)
+    # then 249 mails are stored, with one task row per batch naming its new mails in order
+    assert (result.fetched, result.stored) == (250, 249)
+    stored = list(RawMail.objects.order_by("pk").values_list("pk", flat=True))
+    rows = DBTaskResult.objects.order_by("enqueued_at", "id")
+    assert [(row.task_path, row.args_kwargs["args"]) for row in rows] == [
+        ("javob.connectors.email.tasks.process_mails", [stored[:100]]),
+        ("javob.connectors.email.tasks.process_mails", [stored[100:200]]),
+        ("javob.connectors.email.tasks.process_mails", [stored[200:]]),
+    ]
+    # and running them makes every mail a message
+    outcomes = [process_mails.call(*row.args_kwargs["args"]) for row in rows]
+    assert [len(batch) for batch in outcomes] == [100, 100, 49]
+    assert {outcome for batch in outcomes for outcome in batch} == {"message"}
+    assert Message.objects.filter(inbox=inbox).count() == 249
+
+
+@pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="SQLite's planner; PostgreSQL's follows statistics"
+)
+def test_the_duplicate_check_probes_unique_indexes(cast: Cast) -> None:
+    # given a stored mail
+    inbox = email_inbox(cast.a)
+    raw = mail(message_id="<dup@customer.example>")
+    store_mail(inbox, raw, MailSource.IMAP)
+    # when the same mail is stored again, with another Message-ID
+    with CaptureQueriesContext(connection) as queries:
+        store_mail(inbox, raw.replace(b"dup@", b"other@"), MailSource.IMAP)
+    # then both lookups probe a unique index and read no row (no scan of the inbox's mail)
+    with connection.cursor() as cursor:
+        plans = []
+        for query in queries.captured_queries[:2]:
+            cursor.execute("EXPLAIN QUERY PLAN " + query["sql"])
+            plans.append(cursor.fetchall()[0][3])
+    assert plans == [
+        "SEARCH email_channel_rawmail USING COVERING INDEX uniq_rawmail_message_id "
+        "(inbox_id=? AND rfc_message_id=?)",
+        "SEARCH email_channel_rawmail USING COVERING INDEX "
+        "sqlite_autoindex_email_channel_rawmail_1 (inbox_id=? AND sha256=?)",
+    ]

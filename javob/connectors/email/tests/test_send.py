@@ -12,13 +12,14 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 
 from conftest import Cast
 from javob.accounts.actions import AgentInput, do_add_agent
 from javob.accounts.models import Workspace
 from javob.connectors.email.actions import do_send_auto_reply, may_auto_reply, store_mail
 from javob.connectors.email.models import MailSource, OutgoingMail, RawMail, ReplyToken
-from javob.connectors.email.queries import threading_report
+from javob.connectors.email.queries import ThreadingReport, threading_report
 from javob.connectors.email.tests.servers import PASSWORD, SmtpSink, free_port
 from javob.connectors.email.tests.support import conversation_of, email_inbox, mail, process_all
 from javob.contacts.models import Contact
@@ -345,6 +346,38 @@ def test_inbox_show_reports_threading_of_an_email_inbox_only(
         {"sent": 2, "complete": 2, "share": 1.0},
     )
     assert "threading" not in _show(cast.inbox_a.pk)
+
+
+def test_the_inbox_settings_page_shows_the_threading_share(
+    cast: Cast, sink: SmtpSink, on_commit: OnCommit, client: Client
+) -> None:
+    # given an email inbox that sent two replies, and one that sent nothing
+    inbox = smtp_inbox(cast.a, sink.port)
+    quiet = email_inbox(cast.a, "sales@shop.example")
+    conversation = _customer_mail(inbox).conversation
+    with on_commit():
+        check_send_reply(cast.alice, conversation.pk, "bir")
+        check_send_reply(cast.alice, conversation.pk, "ikki")
+    # when the admin opens their settings pages
+    client.force_login(cast.alice.user)
+    pages = [client.get(f"/settings/inboxes/{pk}/").content.decode() for pk in (inbox.pk, quiet.pk)]
+    # then each says how many sent mails carried complete threading headers
+    assert (
+        '<dd id="threading-share">2 of 2 sent mails carried complete threading headers '
+        "(100 %; the target is 100 %).</dd>"
+    ) in pages[0]
+    assert '<dd id="threading-share">No mail sent yet.</dd>' in pages[1]
+    # and an API inbox's page has no such line
+    assert (
+        "threading-share"
+        not in client.get(f"/settings/inboxes/{cast.inbox_a.pk}/").content.decode()
+    )
+
+
+def test_the_threading_share_is_never_rounded_up_to_the_target() -> None:
+    assert [
+        ThreadingReport(sent, complete).percent for sent, complete in ((1000, 996), (3, 3), (0, 0))
+    ] == [99, 100, 100]
 
 
 def _show(inbox_id: int) -> Any:

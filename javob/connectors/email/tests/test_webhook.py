@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
+import hashlib
+import hmac
 import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+import time_machine
 from django.test import Client
 
 from conftest import Cast
-from javob.connectors.email.models import RawMail
+from javob.connectors.email.models import RawMail, WebhookToken
 from javob.connectors.email.tests.support import email_inbox, mail
 from javob.conversations.models import Inbox, Message
 
@@ -170,3 +174,140 @@ def test_a_mail_above_the_limit_in_a_form_is_answered_413(cast: Cast, client: Cl
     inbox = email_inbox(cast.a, max_bytes="2000")
     response = _post_form(client, inbox, _sendgrid(mail(text="x" * 5000)))
     assert (response.status_code, RawMail.objects.count()) == (413, 0)
+
+
+# Mailgun's signature (https://documentation.mailgun.com/docs/mailgun/user-manual/webhooks/
+# securing-webhooks): hex HMAC-SHA256 of timestamp + token under the webhook signing key.
+
+SIGNING_KEY = "key-3ax6xnjp29jd6fds4gc373sgvjxteol0"
+NOW = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
+
+
+def _signed(
+    raw: bytes, token: str, at: dt.datetime = NOW, key: str = SIGNING_KEY
+) -> dict[str, bytes]:
+    timestamp = str(int(at.timestamp()))
+    digest = hmac.new(key.encode(), (timestamp + token).encode(), hashlib.sha256).hexdigest()
+    return {
+        **_mailgun(raw),
+        "timestamp": timestamp.encode(),
+        "token": token.encode(),
+        "signature": digest.encode(),
+    }
+
+
+def _mailgun_inbox(cast: Cast) -> Inbox:
+    return email_inbox(cast.a, mailgun_signing_key=SIGNING_KEY)
+
+
+def test_a_signed_mailgun_post_is_stored_and_its_token_kept(cast: Cast, client: Client) -> None:
+    inbox = _mailgun_inbox(cast)
+    with time_machine.travel(NOW, tick=False):
+        response = _post_form(client, inbox, _signed(mail(message_id="<mg1@c.example>"), "t" * 50))
+    assert (response.status_code, response.content) == (200, b"stored")
+    assert RawMail.objects.get().rfc_message_id == "mg1@c.example"
+    assert list(WebhookToken.objects.values_list("inbox_id", "token", "seen_at")) == [
+        (inbox.pk, "t" * 50, NOW)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fields", "answer"),
+    [
+        (_signed(mail(), "t" * 50, key="key-wrong"), b"The Mailgun signature does not match."),
+        (
+            {**_signed(mail(), "t" * 50), "token": b"u" * 50},
+            b"The Mailgun signature does not match.",
+        ),
+        ({**_mailgun(mail())}, b"The Mailgun signature does not match."),
+        (
+            {k: v for k, v in _signed(mail(), "t" * 50).items() if k != "signature"},
+            b"No Mailgun signature in the request.",
+        ),
+        (_sendgrid(mail()), b"No Mailgun signature in the request."),
+        (
+            _signed(mail(), "t" * 50, at=NOW - dt.timedelta(minutes=16)),
+            b"The Mailgun signature is stale.",
+        ),
+        (
+            _signed(mail(), "t" * 50, at=NOW + dt.timedelta(minutes=16)),
+            b"The Mailgun signature is stale.",
+        ),
+    ],
+    ids=["wrong-key", "other-token", "fake", "unsigned", "sendgrid", "old", "future"],
+)
+def test_a_post_without_a_good_mailgun_signature_is_rejected(
+    cast: Cast, client: Client, fields: dict[str, bytes], answer: bytes
+) -> None:
+    inbox = _mailgun_inbox(cast)
+    with time_machine.travel(NOW, tick=False):
+        response = _post_form(client, inbox, fields)
+    assert (response.status_code, response.content) == (401, answer)
+    assert (RawMail.objects.count(), WebhookToken.objects.count()) == (0, 0)
+
+
+def test_a_raw_post_to_an_inbox_with_a_signing_key_is_rejected(cast: Cast, client: Client) -> None:
+    inbox = _mailgun_inbox(cast)
+    with time_machine.travel(NOW, tick=False):
+        response = _post(client, inbox, mail())
+    assert (response.status_code, response.content) == (
+        401,
+        b"No Mailgun signature in the request.",
+    )
+    assert RawMail.objects.count() == 0
+
+
+def test_a_replayed_token_is_rejected_within_the_window(cast: Cast, client: Client) -> None:
+    # given a signed post accepted at 9:00
+    inbox = _mailgun_inbox(cast)
+    with time_machine.travel(NOW, tick=False):
+        first = _post_form(client, inbox, _signed(mail(message_id="<a@c.example>"), "t" * 50))
+    # when its timestamp, token and signature come again with another mail 14 minutes later
+    with time_machine.travel(NOW + dt.timedelta(minutes=14), tick=False):
+        replay = _post_form(client, inbox, _signed(mail(message_id="<b@c.example>"), "t" * 50))
+    # then the replay is refused and only the first mail is kept
+    assert (first.status_code, replay.status_code, replay.content) == (
+        200,
+        401,
+        b"replayed Mailgun token",
+    )
+    assert list(RawMail.objects.values_list("rfc_message_id", flat=True)) == ["a@c.example"]
+    assert WebhookToken.objects.count() == 1
+
+
+def test_a_token_is_forgotten_after_the_window(cast: Cast, client: Client) -> None:
+    inbox = _mailgun_inbox(cast)
+    other = email_inbox(cast.b, "help@other.example", mailgun_signing_key=SIGNING_KEY)
+    with time_machine.travel(NOW, tick=False):
+        _post_form(client, inbox, _signed(mail(message_id="<a@c.example>"), "t" * 50))
+        _post_form(client, other, _signed(mail(message_id="<o@c.example>"), "t" * 50))
+    later = NOW + dt.timedelta(minutes=16)
+    with time_machine.travel(later, tick=False):
+        again = _post_form(
+            client, inbox, _signed(mail(message_id="<b@c.example>"), "t" * 50, later)
+        )
+    assert (again.status_code, again.content) == (200, b"stored")
+    # the old row of this inbox is gone; the other inbox's tokens are its own business
+    assert sorted(WebhookToken.objects.values_list("inbox_id", "seen_at")) == sorted(
+        [(inbox.pk, later), (other.pk, NOW)]
+    )
+
+
+def test_a_signed_post_still_needs_the_url_secret(cast: Cast, client: Client) -> None:
+    inbox = _mailgun_inbox(cast)
+    with time_machine.travel(NOW, tick=False):
+        response = _post_form(client, inbox, _signed(mail(), "t" * 50), password="x" * 20)
+    assert (response.status_code, response.content) == (401, b"rejected")
+    assert (RawMail.objects.count(), WebhookToken.objects.count()) == (0, 0)
+
+
+def test_a_failed_store_does_not_use_the_token_up(cast: Cast, client: Client) -> None:
+    # given an inbox that takes mails of at most 2000 bytes
+    inbox = email_inbox(cast.a, mailgun_signing_key=SIGNING_KEY, max_bytes="2000")
+    with time_machine.travel(NOW, tick=False):
+        # when Mailgun posts a mail that is too large, then the same token with a small one
+        large = _post_form(client, inbox, _signed(mail(text="x" * 1990), "t" * 50))
+        small = _post_form(client, inbox, _signed(mail(message_id="<s@c.example>"), "t" * 50))
+    # then the first is refused and the token still serves the second
+    assert (large.status_code, small.status_code) == (413, 200)
+    assert list(RawMail.objects.values_list("rfc_message_id", flat=True)) == ["s@c.example"]

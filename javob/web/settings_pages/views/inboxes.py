@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from javob.connectors.actions import webhook_url
 from javob.connectors.base import Connector
+from javob.connectors.email.queries import ThreadingReport, threading_report
 from javob.connectors.health import health, with_health
 from javob.connectors.quarantine import quarantine_count, with_quarantine_count
 from javob.connectors.registry import CONNECTORS, connector_class, connector_for, has_connector
@@ -108,8 +109,14 @@ def _edit_page(
         "has_secret": SECRET_SETTING in inbox.secrets,
         "secret": secret,
         "limits": connector_for(inbox).limits() if has_connector(inbox.kind) else [],
+        "threading": _threading(inbox),
     }
     return page(request, "inbox_edit.html", "inboxes", context)
+
+
+def _threading(inbox: Inbox) -> ThreadingReport | None:
+    """For an email inbox, how many of its sent mails carried complete threading headers."""
+    return threading_report(inbox.pk) if inbox.kind == "email" else None
 
 
 @never_cache
