@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -26,6 +26,9 @@ from javob.sla.queries import sla_state
 from javob.web import actions as web_actions
 from javob.web.membership import agent_required
 from javob.web.queries import conversation_page
+
+if TYPE_CHECKING:
+    from javob.connectors.webchat.queries import Presence
 
 Change = Callable[[HttpRequest, Membership, int], Conversation | None]
 
@@ -62,7 +65,26 @@ def _side(request: HttpRequest, context: dict[str, object]) -> dict[str, object]
         "macros": list(visible_macros(_member(request))),
         "sla": sla_state([c.pk]).get(c.pk),
         "window": freeform_window(c),
+        "presence": visitor_presence(c),
     }
+
+
+def mark_read(member: Membership, conversation: Conversation) -> None:
+    """The agent has seen the conversation; a web-chat visitor sees their messages read."""
+    web_actions.do_mark_read(member, conversation)
+    if conversation.inbox.kind == ChannelKind.WEBCHAT:
+        from javob.connectors.webchat.actions import do_agent_read  # only for web chat
+
+        do_agent_read(conversation.pk)
+
+
+def visitor_presence(conversation: Conversation) -> Presence | None:
+    """For web chat: whether the visitor is on the page, or since when not; else None."""
+    if conversation.inbox.kind != ChannelKind.WEBCHAT:
+        return None
+    from javob.connectors.webchat.queries import conversation_presence  # only for web chat
+
+    return conversation_presence(conversation.pk)
 
 
 def freeform_window(conversation: Conversation) -> dict[str, object] | None:
@@ -102,7 +124,7 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
     if found.merged_into_id is not None and _access_or_none(member, found.merged_into_id):
         messages.info(request, _("This conversation was merged into this one."))
         return redirect("conversation", conversation_id=found.merged_into_id)
-    web_actions.do_mark_read(member, found)
+    mark_read(member, found)
     return render(request, "web/conversation.html", _side(request, _context(request, found)))
 
 
@@ -116,12 +138,15 @@ def _access_or_none(member: Membership, conversation_id: int) -> Conversation | 
 @require_GET
 @agent_required
 def fragment(request: HttpRequest, conversation_id: int, part: str) -> HttpResponse:
-    """The timeline or the side panel alone, for live refresh."""
-    if part not in ("timeline", "panel"):
+    """The timeline, the side panel or the visitor's presence alone, for live refresh."""
+    if part not in ("timeline", "panel", "presence"):
         raise Http404
     member = _member(request)
     found = _access(member, conversation_id)
-    web_actions.do_mark_read(member, found)
+    if part == "presence":
+        presence = {"presence": visitor_presence(found)}
+        return render(request, "web/conversation_presence.html", presence)
+    mark_read(member, found)
     context = _context(request, found)
     if part == "panel":
         context = _side(request, context)

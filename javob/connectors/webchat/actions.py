@@ -3,26 +3,32 @@ for a person or a transcript. Every write goes through the conversations actions
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import F, Q
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from javob.connectors.webchat.config import WidgetConfig, visitor_language, widget_config
 from javob.connectors.webchat.models import Visitor
+from javob.connectors.webchat.queries import presence_payload
 from javob.connectors.webchat.tokens import identity_valid, visitor_key, visitor_token
 from javob.conversations import events
 from javob.conversations.actions import receive_message
 from javob.conversations.delivery import apply_delivery_update
 from javob.conversations.events import announce
 from javob.conversations.models import Direction, EventKind, Inbox, Message, SenderType
+from javob.conversations.queries import viewer_ids
 from javob.core.errors import ActionError, PermissionDenied
 from javob.core.tasks import enqueue_on_commit
 from javob.core.types import DeliveryUpdate, Identity, InboundAttachment, InboundMessage
+from javob.realtime.publish import publish
 
 MAX_TEXT = 10_000
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -206,15 +212,57 @@ def do_mark_read(visitor: Visitor, up_to_message_id: int) -> int:
     return count
 
 
-def do_touch(visitor_id: int, *, connected: int = 0) -> None:
-    """Record a sign of life; `connected` is +1 on connect and -1 on disconnect."""
-    from django.db.models import F
-    from django.db.models.functions import Greatest
-
-    updates: dict[str, object] = {"last_seen_at": timezone.now()}
+def do_touch(visitor_id: int, *, connected: int = 0, hidden: int = 0) -> None:
+    """Record a sign of life; `connected` is +1 on connect and -1 on disconnect, `hidden`
+    +1 when an open widget's page is hidden and -1 when it is shown again (or closes hidden).
+    When that makes the visitor come or go, the agents who may see the conversation are told."""
+    now = timezone.now()
+    updates: dict[str, object] = {"last_seen_at": now}
     if connected:
         updates["connections"] = Greatest(F("connections") + connected, 0)
+    if hidden:
+        updates["hidden_connections"] = Greatest(F("hidden_connections") + hidden, 0)
     Visitor.objects.filter(pk=visitor_id).update(**updates)
+    if connected or hidden:
+        _update_presence(visitor_id, now)
+
+
+def _update_presence(visitor_id: int, now: dt.datetime) -> None:
+    """Flip `online` when the counts say so; each flip is one conditional UPDATE, so two
+    connections changing at once announce it once."""
+    here = Q(connections__gt=F("hidden_connections"))
+    rows = Visitor.objects.filter(pk=visitor_id)
+    came = rows.filter(here, online=False).update(online=True, away_since=None)
+    went = rows.exclude(here).filter(online=True).update(online=False, away_since=now)
+    if not came and not went:
+        return
+    visitor = Visitor.objects.filter(pk=visitor_id).select_related("conversation").first()
+    if visitor is None or visitor.conversation is None:
+        return
+    publish(
+        viewer_ids(visitor.conversation),
+        "visitor.presence",
+        presence_payload(visitor),
+    )
+
+
+def do_agent_read(conversation_id: int) -> int:
+    """An agent opened the conversation: the visitor's messages up to now are read, and their
+    open widgets show it. The number of messages newly marked."""
+    from javob.connectors.webchat.connector import push
+
+    unread = Message.objects.filter(
+        conversation_id=conversation_id, direction=Direction.INCOMING, read_at__isnull=True
+    )
+    last = unread.order_by("-id").values_list("pk", flat=True).first()
+    if last is None:
+        return 0
+    marked = unread.filter(pk__lte=last).update(read_at=timezone.now())
+    visitors = list(
+        Visitor.objects.filter(conversation_id=conversation_id).values_list("pk", flat=True)
+    )
+    transaction.on_commit(lambda: push(visitors, "read", {"up_to": last}))
+    return marked
 
 
 def check_handover(visitor: Visitor) -> None:

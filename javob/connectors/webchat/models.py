@@ -31,6 +31,11 @@ class Visitor(models.Model):
     # Open widget connections and the last sign of life; "gone" is no connection for a while.
     connections = models.PositiveIntegerField(default=0)
     last_seen_at = models.DateTimeField(null=True, blank=True)
+    # Presence shown to agents: online while an open widget's page is visible (open
+    # connections minus those whose page is hidden); `away_since` when the last one went.
+    hidden_connections = models.PositiveIntegerField(default=0)
+    online = models.BooleanField(default=False)
+    away_since = models.DateTimeField(null=True, blank=True)
     # The bot answers until the visitor asks for a person (or an agent replies).
     bot_active = models.BooleanField(default=False)
     # Agent replies up to this message id went out by email (followup.py).

@@ -2,15 +2,79 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
+from javob.accounts.models import Availability, Membership
 from javob.connectors.webchat.models import Visitor
-from javob.conversations.models import Attachment, Direction, Inbox, Message
+from javob.conversations.models import Attachment, Conversation, Direction, Inbox, Message
 from javob.core.errors import NotFound
 
 HISTORY_LIMIT = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Presence:
+    """Whether the visitor of a web-chat conversation is on the page, or since when not."""
+
+    online: bool
+    away_since: dt.datetime | None
+
+
+def presence_payload(visitor: Visitor) -> dict[str, Any]:
+    since = visitor.away_since
+    return {
+        "conversation_id": visitor.conversation_id,
+        "online": visitor.online,
+        "away_since": since.isoformat() if since is not None else None,
+    }
+
+
+def conversation_presence(conversation_id: int) -> Presence | None:
+    """The presence of the conversation's visitor (the latest seen, if several)."""
+    row = (
+        Visitor.objects.filter(conversation_id=conversation_id)
+        .order_by("-online", F("last_seen_at").desc(nulls_last=True), "-id")
+        .values("online", "away_since")
+        .first()
+    )
+    return Presence(row["online"], row["away_since"]) if row is not None else None
+
+
+def agents_presence(visitor: Visitor) -> str:
+    """What the widget shows of the team: "online" when the agent of the visitor's
+    conversation (or, before one is assigned, any agent of the inbox's team or workspace)
+    has set themselves online, else "away"."""
+    agents = Membership.objects.filter(
+        workspace_id=visitor.inbox.workspace_id, is_active=True, availability=Availability.ONLINE
+    )
+    assignee = (
+        Conversation.objects.filter(pk=visitor.conversation_id)
+        .values_list("assignee_id", flat=True)
+        .first()
+        if visitor.conversation_id is not None
+        else None
+    )
+    if assignee is not None:
+        agents = agents.filter(pk=assignee)
+    elif visitor.inbox.team_id is not None:
+        agents = agents.filter(teams=visitor.inbox.team_id)
+    return "online" if agents.exists() else "away"
+
+
+def with_presence(query: QuerySet[Conversation]) -> QuerySet[Conversation]:
+    """Annotate `visitor_online` and `visitor_away_since` (subqueries: no extra query per
+    page); both empty for conversations that are not web chats."""
+    visitors = Visitor.objects.filter(conversation=OuterRef("pk"))
+    latest = visitors.order_by(F("last_seen_at").desc(nulls_last=True), "-id")
+    return query.annotate(
+        visitor_online=Exists(visitors.filter(online=True)),
+        visitor_away_since=Subquery(latest.values("away_since")[:1]),
+    )
 
 
 def widget_inbox(public_id: str) -> Inbox:
