@@ -19,6 +19,8 @@
       retry = 1000;
       document.body.dataset.live = "on";
       if (openId) { send({ type: "viewing", conversation_id: openId }); }
+      // A visitor's presence may have changed while this socket was not there to hear it.
+      if (document.getElementById("visitor-presence")) { htmx.trigger("#visitor-presence", "refresh"); }
     };
     socket.onmessage = function (message) {
       const data = JSON.parse(message.data);
