@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import F, Q
-from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +21,14 @@ from javob.conversations import events
 from javob.conversations.actions import receive_message
 from javob.conversations.delivery import apply_delivery_update
 from javob.conversations.events import announce
-from javob.conversations.models import Direction, EventKind, Inbox, Message, SenderType
+from javob.conversations.models import (
+    Conversation,
+    Direction,
+    EventKind,
+    Inbox,
+    Message,
+    SenderType,
+)
 from javob.conversations.queries import viewer_ids
 from javob.core.errors import ActionError, PermissionDenied
 from javob.core.tasks import enqueue_on_commit
@@ -215,35 +220,41 @@ def do_mark_read(visitor: Visitor, up_to_message_id: int) -> int:
 def do_touch(visitor_id: int, *, connected: int = 0, hidden: int = 0) -> None:
     """Record a sign of life; `connected` is +1 on connect and -1 on disconnect, `hidden`
     +1 when an open widget's page is hidden and -1 when it is shown again (or closes hidden).
-    When that makes the visitor come or go, the agents who may see the conversation are told."""
+    When that makes the visitor come or go, the agents who may see the conversation are told.
+    One write either way: a thousand widgets connecting at once must stay cheap."""
     now = timezone.now()
-    updates: dict[str, object] = {"last_seen_at": now}
-    if connected:
-        updates["connections"] = Greatest(F("connections") + connected, 0)
-    if hidden:
-        updates["hidden_connections"] = Greatest(F("hidden_connections") + hidden, 0)
-    Visitor.objects.filter(pk=visitor_id).update(**updates)
-    if connected or hidden:
-        _update_presence(visitor_id, now)
+    if not connected and not hidden:
+        Visitor.objects.filter(pk=visitor_id).update(last_seen_at=now)
+        return
+    with transaction.atomic():
+        row = (
+            Visitor.objects.select_for_update()
+            .filter(pk=visitor_id)
+            .values("connections", "hidden_connections", "online", "away_since", "conversation_id")
+            .first()
+        )
+        if row is None:
+            return
+        connections = max(row["connections"] + connected, 0)
+        hidden_now = min(max(row["hidden_connections"] + hidden, 0), connections)
+        online = connections > hidden_now
+        away_since = None if online else now if row["online"] else row["away_since"]
+        Visitor.objects.filter(pk=visitor_id).update(
+            last_seen_at=now,
+            connections=connections,
+            hidden_connections=hidden_now,
+            online=online,
+            away_since=away_since,
+        )
+        if online != row["online"] and row["conversation_id"] is not None:
+            _announce_presence(row["conversation_id"], online, away_since)
 
 
-def _update_presence(visitor_id: int, now: dt.datetime) -> None:
-    """Flip `online` when the counts say so; each flip is one conditional UPDATE, so two
-    connections changing at once announce it once."""
-    here = Q(connections__gt=F("hidden_connections"))
-    rows = Visitor.objects.filter(pk=visitor_id)
-    came = rows.filter(here, online=False).update(online=True, away_since=None)
-    went = rows.exclude(here).filter(online=True).update(online=False, away_since=now)
-    if not came and not went:
-        return
-    visitor = Visitor.objects.filter(pk=visitor_id).select_related("conversation").first()
-    if visitor is None or visitor.conversation is None:
-        return
-    publish(
-        viewer_ids(visitor.conversation),
-        "visitor.presence",
-        presence_payload(visitor),
-    )
+def _announce_presence(conversation_id: int, online: bool, away_since: dt.datetime | None) -> None:
+    conversation = Conversation.objects.filter(pk=conversation_id).first()
+    if conversation is not None:
+        payload = presence_payload(conversation_id, online, away_since)
+        publish(viewer_ids(conversation), "visitor.presence", payload)
 
 
 def do_agent_read(conversation_id: int) -> int:

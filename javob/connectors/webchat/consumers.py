@@ -84,12 +84,19 @@ def _read(visitor_id: int, up_to: int) -> int:
     return actions.do_mark_read(Visitor.objects.get(pk=visitor_id), up_to)
 
 
-def _agents(visitor_id: int) -> dict[str, Any]:
-    return {"agents": agents_presence(Visitor.objects.select_related("inbox").get(pk=visitor_id))}
+def _connected(visitor: Visitor) -> dict[str, Any]:
+    actions.do_touch(visitor.pk, connected=1)
+    return {"agents": agents_presence(visitor)}
+
+
+def _pinged(visitor: Visitor) -> dict[str, Any]:
+    actions.do_touch(visitor.pk)
+    return {"agents": agents_presence(visitor)}
 
 
 class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     visitor_id: int | None = None
+    visitor: Visitor  # as authorized at connect (its inbox loaded); ids are read from it
     last_typing: float = 0.0
     hidden: bool = False  # this widget's page is in a background tab or minimised
 
@@ -102,8 +109,8 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         self.visitor_id = visitor.pk
         await self.channel_layer.group_add(visitor_group(visitor.pk), self.channel_name)
         await self.accept()
-        await database_sync_to_async(actions.do_touch)(visitor.pk, connected=1)
-        hello = await database_sync_to_async(_agents)(visitor.pk)
+        self.visitor = visitor
+        hello = await database_sync_to_async(_connected)(visitor)
         await self.send_json({"event": "hello", "payload": hello})
 
     async def disconnect(self, code: int) -> None:
@@ -128,8 +135,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         elif kind == "visibility":
             await self._visibility(bool(content.get("hidden")))
         elif kind == "ping":
-            await database_sync_to_async(actions.do_touch)(self.visitor_id)
-            pong = await database_sync_to_async(_agents)(self.visitor_id)
+            pong = await database_sync_to_async(_pinged)(self.visitor)
             await self.send_json({"event": "pong", "payload": pong})
 
     async def _visibility(self, hidden: bool) -> None:

@@ -25,12 +25,13 @@ class Presence:
     away_since: dt.datetime | None
 
 
-def presence_payload(visitor: Visitor) -> dict[str, Any]:
-    since = visitor.away_since
+def presence_payload(
+    conversation_id: int, online: bool, away_since: dt.datetime | None
+) -> dict[str, Any]:
     return {
-        "conversation_id": visitor.conversation_id,
-        "online": visitor.online,
-        "away_since": since.isoformat() if since is not None else None,
+        "conversation_id": conversation_id,
+        "online": online,
+        "away_since": away_since.isoformat() if away_since is not None else None,
     }
 
 
@@ -52,12 +53,11 @@ def agents_presence(visitor: Visitor) -> str:
     agents = Membership.objects.filter(
         workspace_id=visitor.inbox.workspace_id, is_active=True, availability=Availability.ONLINE
     )
+    # Read fresh: the visitor may have started a conversation since `visitor` was loaded.
     assignee = (
-        Conversation.objects.filter(pk=visitor.conversation_id)
-        .values_list("assignee_id", flat=True)
+        Visitor.objects.filter(pk=visitor.pk)
+        .values_list("conversation__assignee_id", flat=True)
         .first()
-        if visitor.conversation_id is not None
-        else None
     )
     if assignee is not None:
         agents = agents.filter(pk=assignee)
