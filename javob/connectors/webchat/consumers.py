@@ -86,12 +86,16 @@ def _read(visitor_id: int, up_to: int) -> int:
 
 def _connected(visitor: Visitor) -> dict[str, Any]:
     actions.do_touch(visitor.pk, connected=1)
-    return {"agents": agents_presence(visitor)}
+    return {"agents": agents_presence(visitor, visitor.conversation_id)}
 
 
 def _pinged(visitor: Visitor) -> dict[str, Any]:
     actions.do_touch(visitor.pk)
-    return {"agents": agents_presence(visitor)}
+    # Read fresh: the visitor may have started a conversation since the handshake.
+    conversation_id = (
+        Visitor.objects.filter(pk=visitor.pk).values_list("conversation_id", flat=True).first()
+    )
+    return {"agents": agents_presence(visitor, conversation_id)}
 
 
 class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
@@ -46,24 +47,35 @@ def conversation_presence(conversation_id: int) -> Presence | None:
     return Presence(row["online"], row["away_since"]) if row is not None else None
 
 
-def agents_presence(visitor: Visitor) -> str:
-    """What the widget shows of the team: "online" when the agent of the visitor's
-    conversation (or, before one is assigned, any agent of the inbox's team or workspace)
-    has set themselves online, else "away"."""
-    agents = Membership.objects.filter(
-        workspace_id=visitor.inbox.workspace_id, is_active=True, availability=Availability.ONLINE
-    )
-    # Read fresh: the visitor may have started a conversation since `visitor` was loaded.
-    assignee = (
-        Visitor.objects.filter(pk=visitor.pk)
-        .values_list("conversation__assignee_id", flat=True)
-        .first()
-    )
-    if assignee is not None:
-        agents = agents.filter(pk=assignee)
-    elif visitor.inbox.team_id is not None:
-        agents = agents.filter(teams=visitor.inbox.team_id)
-    return "online" if agents.exists() else "away"
+TEAM_PRESENCE_SECONDS = 10
+
+
+def agents_presence(visitor: Visitor, conversation_id: int | None) -> str:
+    """What the widget shows of the team: "online" when the agent assigned to the visitor's
+    conversation (before one is: any agent of the inbox's team, or of the workspace) has set
+    themselves online, else "away". The team's state is cached for a few seconds: a thousand
+    widgets connecting at once ask once."""
+    if conversation_id is not None:
+        assignee = (
+            Conversation.objects.filter(pk=conversation_id, assignee__isnull=False)
+            .values_list("assignee__availability", "assignee__is_active")
+            .first()
+        )
+        if assignee is not None:
+            return "online" if assignee == (Availability.ONLINE, True) else "away"
+    key = f"webchat-agents:{visitor.inbox_id}"
+    state: str | None = cache.get(key)
+    if state is None:
+        agents = Membership.objects.filter(
+            workspace_id=visitor.inbox.workspace_id,
+            is_active=True,
+            availability=Availability.ONLINE,
+        )
+        if visitor.inbox.team_id is not None:
+            agents = agents.filter(teams=visitor.inbox.team_id)
+        state = "online" if agents.exists() else "away"
+        cache.set(key, state, TEAM_PRESENCE_SECONDS)
+    return state
 
 
 def with_presence(query: QuerySet[Conversation]) -> QuerySet[Conversation]:

@@ -13,6 +13,7 @@ import pytest
 import pytest_asyncio
 import time_machine
 from channels.db import database_sync_to_async
+from django.core.cache import cache
 from django.test import Client
 
 from conftest import Cast, make_cast
@@ -20,8 +21,9 @@ from javob.accounts.actions import check_set_availability
 from javob.asgi import application
 from javob.connectors.webchat.actions import do_touch
 from javob.connectors.webchat.models import Visitor
+from javob.connectors.webchat.queries import agents_presence
 from javob.connectors.webchat.tests.support import SITE, Widget, add_webchat
-from javob.conversations.actions import receive_message
+from javob.conversations.actions import check_assign, receive_message
 from javob.conversations.models import Message
 from javob.core.types import Identity, InboundMessage
 from javob.realtime.tests.websocket import WebsocketCommunicator
@@ -125,16 +127,48 @@ async def test_agents_see_the_visitor_come_hide_the_page_and_leave(chat: Chat) -
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.asyncio
-async def test_the_widget_shows_the_team_online_once_an_agent_is(chat: Chat) -> None:
+async def test_the_widget_shows_the_assigned_agent_online_or_away(chat: Chat) -> None:
     socket = await _widget_socket(chat.widget)
     assert await socket.receive_json_from() == {"event": "hello", "payload": {"agents": "away"}}
-    await database_sync_to_async(check_set_availability)(chat.cast.alice, "online")
+    alice = chat.cast.alice
+
+    def assign_and_set(availability: str) -> None:
+        check_assign(alice, chat.conversation_id, assignee_id=alice.pk)
+        check_set_availability(alice, availability)
+
+    await database_sync_to_async(assign_and_set)("online")
     await socket.send_json_to({"type": "ping"})
-    assert (await socket.receive_json_from(timeout=5)) == {
-        "event": "pong",
-        "payload": {"agents": "online"},
-    }
+    assert await _pong(socket) == {"agents": "online"}
+    await database_sync_to_async(check_set_availability)(alice, "away")
+    await socket.send_json_to({"type": "ping"})
+    assert await _pong(socket) == {"agents": "away"}
     await socket.disconnect()
+
+
+async def _pong(socket: WebsocketCommunicator) -> Any:
+    while True:
+        event = await socket.receive_json_from(timeout=5)
+        if event["event"] == "pong":
+            return event["payload"]
+
+
+@pytest.mark.django_db
+def test_before_an_assignment_the_teams_state_is_shown_and_cached_briefly(cast: Cast) -> None:
+    cache.clear()
+    widget = Widget(add_webchat(cast.a))
+    widget.start()
+    visitor = Visitor.objects.select_related("inbox").get()
+    with time_machine.travel(AT, tick=False):
+        assert agents_presence(visitor, None) == "away"
+        check_set_availability(cast.bob, "online")
+        assert agents_presence(visitor, None) == "away"  # asked within 10 seconds
+    with time_machine.travel(AT + dt.timedelta(seconds=11), tick=False):
+        assert agents_presence(visitor, None) == "online"
+    # an agent of another workspace never counts
+    cache.clear()
+    check_set_availability(cast.bob, "offline")
+    check_set_availability(cast.charlie, "online")
+    assert agents_presence(visitor, None) == "away"
 
 
 @pytest.mark.django_db
