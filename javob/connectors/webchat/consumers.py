@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from javob.connectors.webchat import actions
 from javob.connectors.webchat.connector import visitor_group
 from javob.connectors.webchat.models import Visitor
-from javob.connectors.webchat.queries import agents_presence, widget_inbox
+from javob.connectors.webchat.queries import TeamScope, agents_presence, widget_inbox
 from javob.connectors.webchat.ratelimit import allow, limit
 from javob.connectors.webchat.tokens import visitor_key
 from javob.conversations.models import Conversation
@@ -86,21 +86,21 @@ def _read(visitor_id: int, up_to: int) -> int:
 
 def _connected(visitor: Visitor) -> dict[str, Any]:
     actions.do_touch(visitor.pk, connected=1)
-    return {"agents": agents_presence(visitor, visitor.conversation_id)}
+    return {"agents": agents_presence(TeamScope.of(visitor.inbox), visitor.conversation_id)}
 
 
-def _pinged(visitor: Visitor) -> dict[str, Any]:
-    actions.do_touch(visitor.pk)
+def _pinged(visitor_id: int, team: TeamScope) -> dict[str, Any]:
+    actions.do_touch(visitor_id)
     # Read fresh: the visitor may have started a conversation since the handshake.
     conversation_id = (
-        Visitor.objects.filter(pk=visitor.pk).values_list("conversation_id", flat=True).first()
+        Visitor.objects.filter(pk=visitor_id).values_list("conversation_id", flat=True).first()
     )
-    return {"agents": agents_presence(visitor, conversation_id)}
+    return {"agents": agents_presence(team, conversation_id)}
 
 
 class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     visitor_id: int | None = None
-    visitor: Visitor  # as authorized at connect (its inbox loaded); ids are read from it
+    team: TeamScope  # whose availability the widget shows (small: one per open connection)
     last_typing: float = 0.0
     hidden: bool = False  # this widget's page is in a background tab or minimised
 
@@ -113,7 +113,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         self.visitor_id = visitor.pk
         await self.channel_layer.group_add(visitor_group(visitor.pk), self.channel_name)
         await self.accept()
-        self.visitor = visitor
+        self.team = TeamScope.of(visitor.inbox)
         hello = await database_sync_to_async(_connected)(visitor)
         await self.send_json({"event": "hello", "payload": hello})
 
@@ -139,7 +139,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         elif kind == "visibility":
             await self._visibility(bool(content.get("hidden")))
         elif kind == "ping":
-            pong = await database_sync_to_async(_pinged)(self.visitor)
+            pong = await database_sync_to_async(_pinged)(self.visitor_id, self.team)
             await self.send_json({"event": "pong", "payload": pong})
 
     async def _visibility(self, hidden: bool) -> None:

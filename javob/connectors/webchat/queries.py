@@ -50,7 +50,20 @@ def conversation_presence(conversation_id: int) -> Presence | None:
 TEAM_PRESENCE_SECONDS = 10
 
 
-def agents_presence(visitor: Visitor, conversation_id: int | None) -> str:
+@dataclass(frozen=True, slots=True)
+class TeamScope:
+    """Whose availability a widget shows: the inbox's team, or its whole workspace."""
+
+    workspace_id: int
+    inbox_id: int
+    team_id: int | None
+
+    @classmethod
+    def of(cls, inbox: Inbox) -> TeamScope:
+        return cls(inbox.workspace_id, inbox.pk, inbox.team_id)
+
+
+def agents_presence(team: TeamScope, conversation_id: int | None) -> str:
     """What the widget shows of the team: "online" when the agent assigned to the visitor's
     conversation (before one is: any agent of the inbox's team, or of the workspace) has set
     themselves online, else "away". The team's state is cached for a few seconds: a thousand
@@ -63,16 +76,16 @@ def agents_presence(visitor: Visitor, conversation_id: int | None) -> str:
         )
         if assignee is not None:
             return "online" if assignee == (Availability.ONLINE, True) else "away"
-    key = f"webchat-agents:{visitor.inbox_id}"
+    key = f"webchat-agents:{team.inbox_id}"
     state: str | None = cache.get(key)
     if state is None:
         agents = Membership.objects.filter(
-            workspace_id=visitor.inbox.workspace_id,
+            workspace_id=team.workspace_id,
             is_active=True,
             availability=Availability.ONLINE,
         )
-        if visitor.inbox.team_id is not None:
-            agents = agents.filter(teams=visitor.inbox.team_id)
+        if team.team_id is not None:
+            agents = agents.filter(teams=team.team_id)
         state = "online" if agents.exists() else "away"
         cache.set(key, state, TEAM_PRESENCE_SECONDS)
     return state

@@ -21,7 +21,7 @@ from javob.accounts.actions import check_set_availability
 from javob.asgi import application
 from javob.connectors.webchat.actions import do_touch
 from javob.connectors.webchat.models import Visitor
-from javob.connectors.webchat.queries import agents_presence
+from javob.connectors.webchat.queries import TeamScope, agents_presence
 from javob.connectors.webchat.tests.support import SITE, Widget, add_webchat
 from javob.conversations.actions import check_assign, receive_message
 from javob.conversations.models import Message
@@ -157,18 +157,18 @@ def test_before_an_assignment_the_teams_state_is_shown_and_cached_briefly(cast: 
     cache.clear()
     widget = Widget(add_webchat(cast.a))
     widget.start()
-    visitor = Visitor.objects.select_related("inbox").get()
+    team = TeamScope.of(Visitor.objects.select_related("inbox").get().inbox)
     with time_machine.travel(AT, tick=False):
-        assert agents_presence(visitor, None) == "away"
+        assert agents_presence(team, None) == "away"
         check_set_availability(cast.bob, "online")
-        assert agents_presence(visitor, None) == "away"  # asked within 10 seconds
+        assert agents_presence(team, None) == "away"  # asked within 10 seconds
     with time_machine.travel(AT + dt.timedelta(seconds=11), tick=False):
-        assert agents_presence(visitor, None) == "online"
+        assert agents_presence(team, None) == "online"
     # an agent of another workspace never counts
     cache.clear()
     check_set_availability(cast.bob, "offline")
     check_set_availability(cast.charlie, "online")
-    assert agents_presence(visitor, None) == "away"
+    assert agents_presence(team, None) == "away"
 
 
 @pytest.mark.django_db
