@@ -69,9 +69,9 @@ def _side(request: HttpRequest, context: dict[str, object]) -> dict[str, object]
     }
 
 
-def mark_read(member: Membership, conversation: Conversation) -> None:
-    """The agent has seen the conversation; a web-chat visitor sees their messages read."""
-    web_actions.do_mark_read(member, conversation)
+def visitor_read(conversation: Conversation) -> None:
+    """The agent has seen a web-chat conversation: its visitor sees their messages read.
+    `conversation` comes from the page data, its inbox already loaded."""
     if conversation.inbox.kind == ChannelKind.WEBCHAT:
         from javob.connectors.webchat.actions import do_agent_read  # only for web chat
 
@@ -124,8 +124,10 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
     if found.merged_into_id is not None and _access_or_none(member, found.merged_into_id):
         messages.info(request, _("This conversation was merged into this one."))
         return redirect("conversation", conversation_id=found.merged_into_id)
-    mark_read(member, found)
-    return render(request, "web/conversation.html", _side(request, _context(request, found)))
+    web_actions.do_mark_read(member, found)
+    context = _context(request, found)
+    visitor_read(cast(Conversation, context["c"]))
+    return render(request, "web/conversation.html", _side(request, context))
 
 
 def _access_or_none(member: Membership, conversation_id: int) -> Conversation | None:
@@ -146,8 +148,9 @@ def fragment(request: HttpRequest, conversation_id: int, part: str) -> HttpRespo
     if part == "presence":
         presence = {"presence": visitor_presence(found)}
         return render(request, "web/conversation_presence.html", presence)
-    mark_read(member, found)
+    web_actions.do_mark_read(member, found)
     context = _context(request, found)
+    visitor_read(cast(Conversation, context["c"]))
     if part == "panel":
         context = _side(request, context)
     return render(request, f"web/conversation_{part}.html", context)
