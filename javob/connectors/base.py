@@ -120,6 +120,12 @@ class Connector:
         """
         raise DeliveryError(_("This channel cannot send messages."), permanent=True)
 
+    def takes_part_by_email(self, conversation: Conversation, email: str) -> bool:
+        """Whether mail from `email` that cites one of this inbox's follow-up mails (sent
+        through a linked email inbox, as web chat does) may join `conversation`. Citing a
+        Message-ID alone must never let a stranger in; the default lets nobody in."""
+        return False
+
     def setup(self) -> None:
         """Prepare a new inbox: generate its secrets and defaults (called before it is saved)."""
 

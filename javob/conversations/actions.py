@@ -183,7 +183,11 @@ def _thread(
 def _chosen_conversation(inbox: Inbox, inbound: InboundMessage) -> Conversation | None:
     if inbound.conversation_id is None:
         return None
-    chosen = Conversation.objects.filter(pk=inbound.conversation_id, inbox=inbox).first()
+    # The connector chose it, possibly in another inbox of the workspace: a web chat
+    # continues by email, its visitor's emailed answer arriving through the email inbox.
+    chosen = Conversation.objects.filter(
+        pk=inbound.conversation_id, workspace_id=inbox.workspace_id
+    ).first()
     return _survivor(chosen) if chosen is not None else None
 
 

@@ -41,7 +41,8 @@ class InboundMessage:
     sent_at: dt.datetime | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     # A conversation the connector's own threading chose (email); receive joins it, reopening
-    # it as the usual rules say, instead of looking one up by contact and thread key.
+    # it as the usual rules say, instead of looking one up by contact and thread key. It may
+    # belong to another inbox of the workspace (a web chat continuing by email).
     conversation_id: int | None = None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -27,6 +27,9 @@ from javob.sla.queries import sla_state
 from javob.web import actions as web_actions
 from javob.web.membership import agent_required
 from javob.web.queries import conversation_page
+
+if TYPE_CHECKING:
+    from javob.connectors.webchat.queries import Presence
 
 Change = Callable[[HttpRequest, Membership, int], Conversation | None]
 
@@ -64,6 +67,7 @@ def _side(request: HttpRequest, context: dict[str, object]) -> dict[str, object]
         "sla": sla_state([c.pk]).get(c.pk),
         "window": freeform_window(c),
         "reply_notes": reply_notes(c),
+        "presence": visitor_presence(c),
     }
 
 
@@ -72,6 +76,24 @@ def reply_notes(conversation: Conversation) -> list[str]:
     if not has_connector(conversation.inbox.kind):
         return []
     return connector_for(conversation.inbox).reply_notes(conversation)
+
+
+def visitor_read(conversation: Conversation) -> None:
+    """The agent has seen a web-chat conversation: its visitor sees their messages read.
+    `conversation` comes from the page data, its inbox already loaded."""
+    if conversation.inbox.kind == ChannelKind.WEBCHAT:
+        from javob.connectors.webchat.actions import do_agent_read  # only for web chat
+
+        do_agent_read(conversation.pk)
+
+
+def visitor_presence(conversation: Conversation) -> Presence | None:
+    """For web chat: whether the visitor is on the page, or since when not; else None."""
+    if conversation.inbox.kind != ChannelKind.WEBCHAT:
+        return None
+    from javob.connectors.webchat.queries import conversation_presence  # only for web chat
+
+    return conversation_presence(conversation.pk)
 
 
 def freeform_window(conversation: Conversation) -> dict[str, object] | None:
@@ -112,7 +134,9 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
         messages.info(request, _("This conversation was merged into this one."))
         return redirect("conversation", conversation_id=found.merged_into_id)
     web_actions.do_mark_read(member, found)
-    return render(request, "web/conversation.html", _side(request, _context(request, found)))
+    context = _context(request, found)
+    visitor_read(cast(Conversation, context["c"]))
+    return render(request, "web/conversation.html", _side(request, context))
 
 
 def _access_or_none(member: Membership, conversation_id: int) -> Conversation | None:
@@ -125,13 +149,17 @@ def _access_or_none(member: Membership, conversation_id: int) -> Conversation | 
 @require_GET
 @agent_required
 def fragment(request: HttpRequest, conversation_id: int, part: str) -> HttpResponse:
-    """The timeline or the side panel alone, for live refresh."""
-    if part not in ("timeline", "panel"):
+    """The timeline, the side panel or the visitor's presence alone, for live refresh."""
+    if part not in ("timeline", "panel", "presence"):
         raise Http404
     member = _member(request)
     found = _access(member, conversation_id)
+    if part == "presence":
+        presence = {"presence": visitor_presence(found)}
+        return render(request, "web/conversation_presence.html", presence)
     web_actions.do_mark_read(member, found)
     context = _context(request, found)
+    visitor_read(cast(Conversation, context["c"]))
     if part == "panel":
         context = _side(request, context)
     return render(request, f"web/conversation_{part}.html", context)

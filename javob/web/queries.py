@@ -293,8 +293,11 @@ def _sla_cursor(cursor: str) -> tuple[dt.datetime | None, int]:
 
 
 def with_row_data(member: Membership, query: QuerySet[Conversation]) -> QuerySet[Conversation]:
-    """What a list row shows: contact, inbox, assignee, labels, last message, unread and the
-    next SLA due time (a subquery, so the page's query count does not change)."""
+    """What a list row shows: contact, inbox, assignee, labels, last message, unread, the
+    next SLA due time and a web-chat visitor's presence (subqueries, so the page's query
+    count does not change)."""
+    from javob.connectors.webchat.queries import with_presence
+
     last = Message.objects.filter(
         conversation=OuterRef("pk"), direction__in=[Direction.INCOMING, Direction.OUTGOING]
     ).order_by("-created_at", "-id")
@@ -304,7 +307,7 @@ def with_row_data(member: Membership, query: QuerySet[Conversation]) -> QuerySet
         read_at__gte=OuterRef("last_incoming_at"),
     )
     return (
-        with_next_due(query)  # `sla_due_at`: the row's "due in" / "breached" marker
+        with_presence(with_next_due(query))  # `sla_due_at`: the "due in" / "breached" marker
         .select_related("contact", "inbox", "assignee__user")
         .defer(*INBOX_UNUSED)
         .prefetch_related("labels")

@@ -7,13 +7,18 @@ import datetime as dt
 import threading
 import time
 from collections.abc import Callable, Iterator
+from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from django.core import mail
+from django.core import mail as django_mail
 from django.utils import timezone
 
+from javob.connectors.email.actions import store_mail
+from javob.connectors.email.models import MailSource
+from javob.connectors.email.tests.servers import SmtpSink, start_sink, stopping
+from javob.connectors.email.tests.support import email_inbox, mail, process_all
 from javob.connectors.webchat.followup import email_unseen_replies
 from javob.connectors.webchat.models import Visitor
 from javob.connectors.webchat.tests.support import add_webchat
@@ -178,6 +183,73 @@ def test_outside_hours_the_visitor_leaves_an_email_and_the_answer_follows_there(
     check_send_reply(app.cast.alice, conversation.pk, "Yes, in two days.")
     assert email_unseen_replies() == 1
 
-    [sent] = mail.outbox
+    [sent] = django_mail.outbox
     assert sent.to == ["aziza@example.com"]
     assert "alice@example.com: Yes, in two days." in sent.body
+
+
+@pytest.fixture
+def smtp(settings: Any) -> Iterator[SmtpSink]:
+    settings.JAVOB_OUTBOUND_ALLOW = ["127.0.0.1"]
+    yield from stopping(start_sink())
+
+
+def test_the_visitor_answers_the_follow_up_by_email_and_comes_back_to_all_of_it(
+    app: App, site: Any, chromium: Any, page: Any, smtp: SmtpSink
+) -> None:
+    # given a chat that continues through an email inbox sending through our SMTP server
+    support = email_inbox(
+        app.cast.a, smtp_host="127.0.0.1", smtp_port=str(smtp.port), smtp_security="plain"
+    )
+    embed(site, app, away_minutes="1", prechat_email="required", email_inbox=str(support.pk))
+    visitor = chromium.new_context(locale="en-US").new_page()
+    visitor.set_default_timeout(10_000)
+    visitor.goto(site.url + "/")
+    visitor.locator("button.launcher").click()
+    visitor.locator("input[name=email]").fill("aziza@example.com")
+    visitor.locator("form.prechat button[type=submit]").click()
+    say(visitor, "Do you ship to Samarkand?")
+    assert wait_for_messages(1) == ["Do you ship to Samarkand?"]
+    conversation = Conversation.objects.get()
+    # the agent sees the visitor on the page, then away once the tab is closed
+    sign_in(page, app, app.cast.alice)
+    page.goto(f"{app.url}/conversations/{conversation.pk}/")
+    live(page)
+    page.locator("#visitor-presence .online", has_text="Online on the page").wait_for()
+    visitor.close()  # the tab; the browser (and the widget's localStorage) stays
+    page.locator("#visitor-presence .away", has_text="Away since").wait_for()
+
+    # when the answer goes out by email after the away time and the visitor answers it
+    until(lambda: Visitor.objects.get().connections == 0)
+    Visitor.objects.update(last_seen_at=timezone.now() - dt.timedelta(minutes=2))
+    check_send_reply(app.cast.alice, conversation.pk, "Yes, in two days.")
+    assert email_unseen_replies() == 1
+    sent = message_from_bytes(smtp.mails[0].raw, policy=policy.default)
+    store_mail(
+        support,
+        mail(
+            sender="aziza@example.com",
+            subject=f"Re: {sent['Subject']}",
+            text="Great, please send it.",
+            in_reply_to=str(sent["Message-ID"]),
+            references=str(sent["Message-ID"]),
+        ),
+        MailSource.SMTP,
+    )
+    process_all()
+
+    # then the agent sees it in the chat, and the visitor finds it there on return
+    page.locator("#timeline", has_text="Great, please send it.").wait_for()
+    back = visitor.context.new_page()
+    back.set_default_timeout(10_000)
+    back.goto(site.url + "/")
+    back.locator("button.launcher").click()
+    back.locator("li.mine", has_text="Great, please send it.").wait_for()
+    assert back.locator("li.mine p").all_inner_texts() == [
+        "Do you ship to Samarkand?",
+        "Great, please send it.",
+    ]
+    assert back.locator("li.theirs p").all_inner_texts() == ["Yes, in two days."]
+    page.locator("#visitor-presence .online", has_text="Online on the page").wait_for()
+    assert Conversation.objects.count() == 1
+    back.context.close()

@@ -6,7 +6,9 @@ Incoming mail joins a conversation by, in order:
    citations (both ways: a reply that arrived before its parent is found by the parent
    through the reply's citation of it; siblings meet through a shared ancestor). When these
    ids link several conversations, they are one thread that arrived out of order: they are
-   merged into the oldest, so any arrival order ends in the same grouping;
+   merged into the oldest, so any arrival order ends in the same grouping. A conversation
+   of another inbox (a web chat continuing by email through this one) is joined this way
+   only when the sender takes part in it (`continues`), and never merged;
 3. the [#number] in the subject, only when the sender already takes part in that
    conversation: a stranger citing someone else's number starts a new one.
 Nothing else joins: newsletters and bulk mail with one subject stay apart.
@@ -21,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from javob.connectors.email.models import MailId, MailIdKind, Participant, ReplyToken
+from javob.connectors.registry import connector_for
 from javob.contacts.models import ContactIdentity
 from javob.conversations.models import Conversation, Inbox, Message
 
@@ -77,9 +80,13 @@ def choose(
     if by_token is not None:
         return Choice(by_token.pk, "token")
     linked = id_conversations(inbox, [own_id, *cited] if own_id else list(cited))
-    if linked:
-        target, *others = linked
+    own = [conversation for conversation in linked if conversation.inbox_id == inbox.pk]
+    if own:
+        target, *others = own
         return Choice(target.pk, "message_id", tuple(other.pk for other in others))
+    continued = next((c for c in linked if continues(c, sender_email)), None)
+    if continued is not None:
+        return Choice(continued.pk, "message_id")
     by_number = number_conversation(inbox, subject, sender_email)
     if by_number is not None:
         return Choice(by_number.pk, "number")
@@ -136,6 +143,17 @@ def number_conversation(inbox: Inbox, subject: str, sender_email: str) -> Conver
     return conversation if takes_part(conversation, sender_email) else None
 
 
+def continues(conversation: Conversation, email: str) -> bool:
+    """Whether a mail citing a mail we sent for a conversation of another inbox (web chat
+    continuing by email through this one) joins it: only when its sender takes part, never
+    for citing alone. Such conversations are never merged with this inbox's own."""
+    if not email:
+        return False
+    return takes_part(conversation, email) or connector_for(conversation.inbox).takes_part_by_email(
+        conversation, email
+    )
+
+
 def takes_part(conversation: Conversation, email: str) -> bool:
     """Whether the owner of this address is the conversation's contact, a Cc'd participant or
     the sender of one of its messages."""
@@ -156,26 +174,33 @@ def takes_part(conversation: Conversation, email: str) -> bool:
     )
 
 
-def record_ids(message: Message, own_id: str, cited: Sequence[str]) -> None:
-    """Remember the ids a stored mail has and cites, for the mails that arrive after it."""
-    rows = [MailId(inbox_id=message.inbox_id, message=message, kind=MailIdKind.OWN, value=own_id)]
+def record_ids(
+    message: Message, own_id: str, cited: Sequence[str], *, inbox_id: int | None = None
+) -> None:
+    """Remember the ids a stored mail has and cites, for the mails that arrive after it;
+    `inbox_id`: the email inbox the mail went through, when not the message's own."""
+    inbox_id = inbox_id or message.inbox_id
+    rows = [MailId(inbox_id=inbox_id, message=message, kind=MailIdKind.OWN, value=own_id)]
     rows += [
-        MailId(inbox_id=message.inbox_id, message=message, kind=MailIdKind.REFERENCE, value=value)
+        MailId(inbox_id=inbox_id, message=message, kind=MailIdKind.REFERENCE, value=value)
         for value in cited
         if value != own_id
     ]
     MailId.objects.bulk_create([row for row in rows if row.value])
 
 
-def reply_token(conversation: Conversation) -> str:
-    """The conversation's reply token, created on first use."""
+def reply_token(conversation: Conversation, *, inbox_id: int | None = None) -> str:
+    """The conversation's reply token, created on first use, for the email inbox whose reply
+    domain carries it: the conversation's own, or the one a web chat continues through."""
+    inbox_id = inbox_id or conversation.inbox_id
     existing = ReplyToken.objects.filter(conversation=conversation).first()
     if existing is not None:
+        if existing.inbox_id != inbox_id:  # the web chat now continues through another inbox
+            existing.inbox_id = inbox_id
+            existing.save(update_fields=["inbox"])
         return existing.token
     value = base64.b32encode(secrets.token_bytes(TOKEN_BYTES)).decode().lower().rstrip("=")
-    ReplyToken.objects.create(
-        conversation=conversation, inbox_id=conversation.inbox_id, token=value
-    )
+    ReplyToken.objects.create(conversation=conversation, inbox_id=inbox_id, token=value)
     return value
 
 

@@ -3,6 +3,7 @@ for a person or a transcript. Every write goes through the conversations actions
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
@@ -14,15 +15,25 @@ from django.utils.translation import gettext as _
 
 from javob.connectors.webchat.config import WidgetConfig, visitor_language, widget_config
 from javob.connectors.webchat.models import Visitor
+from javob.connectors.webchat.queries import presence_payload
 from javob.connectors.webchat.tokens import identity_valid, visitor_key, visitor_token
 from javob.conversations import events
 from javob.conversations.actions import receive_message
 from javob.conversations.delivery import apply_delivery_update
 from javob.conversations.events import announce
-from javob.conversations.models import Direction, EventKind, Inbox, Message, SenderType
+from javob.conversations.models import (
+    Conversation,
+    Direction,
+    EventKind,
+    Inbox,
+    Message,
+    SenderType,
+)
+from javob.conversations.queries import viewer_ids
 from javob.core.errors import ActionError, PermissionDenied
 from javob.core.tasks import enqueue_on_commit
 from javob.core.types import DeliveryUpdate, Identity, InboundAttachment, InboundMessage
+from javob.realtime.publish import publish
 
 MAX_TEXT = 10_000
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -206,15 +217,63 @@ def do_mark_read(visitor: Visitor, up_to_message_id: int) -> int:
     return count
 
 
-def do_touch(visitor_id: int, *, connected: int = 0) -> None:
-    """Record a sign of life; `connected` is +1 on connect and -1 on disconnect."""
-    from django.db.models import F
-    from django.db.models.functions import Greatest
+def do_touch(visitor_id: int, *, connected: int = 0, hidden: int = 0) -> None:
+    """Record a sign of life; `connected` is +1 on connect and -1 on disconnect, `hidden`
+    +1 when an open widget's page is hidden and -1 when it is shown again (or closes hidden).
+    When that makes the visitor come or go, the agents who may see the conversation are told.
+    One write either way: a thousand widgets connecting at once must stay cheap."""
+    now = timezone.now()
+    if not connected and not hidden:
+        Visitor.objects.filter(pk=visitor_id).update(last_seen_at=now)
+        return
+    with transaction.atomic():
+        row = (
+            Visitor.objects.select_for_update()
+            .filter(pk=visitor_id)
+            .values("connections", "hidden_connections", "online", "away_since", "conversation_id")
+            .first()
+        )
+        if row is None:
+            return
+        connections = max(row["connections"] + connected, 0)
+        hidden_now = min(max(row["hidden_connections"] + hidden, 0), connections)
+        online = connections > hidden_now
+        away_since = None if online else now if row["online"] else row["away_since"]
+        Visitor.objects.filter(pk=visitor_id).update(
+            last_seen_at=now,
+            connections=connections,
+            hidden_connections=hidden_now,
+            online=online,
+            away_since=away_since,
+        )
+        if online != row["online"] and row["conversation_id"] is not None:
+            _announce_presence(row["conversation_id"], online, away_since)
 
-    updates: dict[str, object] = {"last_seen_at": timezone.now()}
-    if connected:
-        updates["connections"] = Greatest(F("connections") + connected, 0)
-    Visitor.objects.filter(pk=visitor_id).update(**updates)
+
+def _announce_presence(conversation_id: int, online: bool, away_since: dt.datetime | None) -> None:
+    conversation = Conversation.objects.filter(pk=conversation_id).first()
+    if conversation is not None:
+        payload = presence_payload(conversation_id, online, away_since)
+        publish(viewer_ids(conversation), "visitor.presence", payload)
+
+
+def do_agent_read(conversation_id: int) -> int:
+    """An agent opened the conversation: the visitor's messages up to now are read, and their
+    open widgets show it. The number of messages newly marked."""
+    from javob.connectors.webchat.connector import push
+
+    unread = Message.objects.filter(
+        conversation_id=conversation_id, direction=Direction.INCOMING, read_at__isnull=True
+    )
+    last = unread.order_by("-id").values_list("pk", flat=True).first()
+    if last is None:
+        return 0
+    marked = unread.filter(pk__lte=last).update(read_at=timezone.now())
+    visitors = list(
+        Visitor.objects.filter(conversation_id=conversation_id).values_list("pk", flat=True)
+    )
+    transaction.on_commit(lambda: push(visitors, "read", {"up_to": last}))
+    return marked
 
 
 def check_handover(visitor: Visitor) -> None:

@@ -10,6 +10,8 @@ admin pages or the API), so each has a small text format:
     away_minutes     minutes after which replies to a visitor who left go out by email
     greeting         shown above the conversation (default: a translated greeting)
     bot              dotted path of a bot class answering first (empty: none)
+    email_inbox      id of an email inbox of the same workspace that follow-ups and
+                     transcripts go through, so the visitor's emailed answer joins the chat
 """
 
 from __future__ import annotations
@@ -76,6 +78,7 @@ class WidgetConfig:
     greeting: str
     bot: str
     default_language: str
+    email_inbox: int | None
 
     def allows(self, origin: str | None) -> bool:
         return origin is not None and normalize_origin(origin) in self.allowed_origins
@@ -161,6 +164,9 @@ def widget_config(settings: dict[str, Any], languages: list[str]) -> WidgetConfi
     away = str(settings.get("away_minutes", "15"))
     if not away.isdigit() or not 1 <= int(away) <= 10_080:
         raise ActionError(_("`away_minutes` must be 1 to 10080."), field="away_minutes")
+    email_inbox = str(settings.get("email_inbox", "")).strip()
+    if email_inbox and not email_inbox.isdigit():
+        raise ActionError(_("`email_inbox` must be an inbox id."), field="email_inbox")
     default_language = next(
         (lang.lower() for lang in languages if lang.lower() in WIDGET_LANGUAGES), "en"
     )
@@ -173,6 +179,7 @@ def widget_config(settings: dict[str, Any], languages: list[str]) -> WidgetConfi
         greeting=str(settings.get("greeting", "")),
         bot=str(settings.get("bot", "")),
         default_language=default_language,
+        email_inbox=int(email_inbox) if email_inbox else None,
     )
 
 

@@ -7,10 +7,14 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext as _
+
 from javob.connectors.base import Connector
 from javob.connectors.webchat.config import widget_config
 from javob.connectors.webchat.models import Visitor
 from javob.connectors.webchat.queries import message_for_widget
+from javob.conversations.models import Conversation, Inbox
+from javob.core.errors import ActionError
 from javob.realtime.publish import send_to_groups
 
 if TYPE_CHECKING:
@@ -35,7 +39,17 @@ class WebchatConnector(Connector):
     def setup(self) -> None:
         settings = self.inbox.settings
         settings.setdefault("public_id", secrets.token_urlsafe(12))
-        widget_config(settings, list(self.inbox.languages))  # refuses bad settings by name
+        config = widget_config(settings, list(self.inbox.languages))  # refuses bad settings
+        if (
+            config.email_inbox is not None
+            and not Inbox.objects.filter(
+                pk=config.email_inbox, workspace_id=self.inbox.workspace_id, kind="email"
+            ).exists()
+        ):
+            raise ActionError(
+                _("`email_inbox` must name an email inbox of this workspace."),
+                field="email_inbox",
+            )
         if not self.inbox.secrets:
             self.inbox.secrets = {}
         self.inbox.secrets.setdefault("identity_secret", secrets.token_urlsafe(32))
@@ -48,6 +62,12 @@ class WebchatConnector(Connector):
         for visitor in Visitor.objects.filter(conversation_id=message.conversation_id):
             push([visitor.pk], "message", message_for_widget(message, visitor))
         return f"wc-{message.pk}"
+
+    def takes_part_by_email(self, conversation: Conversation, email: str) -> bool:
+        """The address a visitor of this conversation left (the one its mails went to)."""
+        return Visitor.objects.filter(
+            conversation_id=conversation.pk, email__iexact=email.strip()
+        ).exists()
 
 
 def agent_typing(conversation_id: int, agent_name: str, typing: bool) -> None:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from javob.connectors.webchat import actions
 from javob.connectors.webchat.connector import visitor_group
 from javob.connectors.webchat.models import Visitor
-from javob.connectors.webchat.queries import widget_inbox
+from javob.connectors.webchat.queries import TeamScope, agents_presence, widget_inbox
 from javob.connectors.webchat.ratelimit import allow, limit
 from javob.connectors.webchat.tokens import visitor_key
 from javob.conversations.models import Conversation
@@ -84,9 +84,25 @@ def _read(visitor_id: int, up_to: int) -> int:
     return actions.do_mark_read(Visitor.objects.get(pk=visitor_id), up_to)
 
 
+def _connected(visitor: Visitor) -> dict[str, Any]:
+    actions.do_touch(visitor.pk, connected=1)
+    return {"agents": agents_presence(TeamScope.of(visitor.inbox), visitor.conversation_id)}
+
+
+def _pinged(visitor_id: int, team: TeamScope) -> dict[str, Any]:
+    actions.do_touch(visitor_id)
+    # Read fresh: the visitor may have started a conversation since the handshake.
+    conversation_id = (
+        Visitor.objects.filter(pk=visitor_id).values_list("conversation_id", flat=True).first()
+    )
+    return {"agents": agents_presence(team, conversation_id)}
+
+
 class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     visitor_id: int | None = None
+    team: TeamScope  # whose availability the widget shows (small: one per open connection)
     last_typing: float = 0.0
+    hidden: bool = False  # this widget's page is in a background tab or minimised
 
     async def connect(self) -> None:
         register_loop(asyncio.get_running_loop())
@@ -97,15 +113,18 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         self.visitor_id = visitor.pk
         await self.channel_layer.group_add(visitor_group(visitor.pk), self.channel_name)
         await self.accept()
-        await database_sync_to_async(actions.do_touch)(visitor.pk, connected=1)
-        await self.send_json({"event": "hello", "payload": {}})
+        self.team = TeamScope.of(visitor.inbox)
+        hello = await database_sync_to_async(_connected)(visitor)
+        await self.send_json({"event": "hello", "payload": hello})
 
     async def disconnect(self, code: int) -> None:
         if self.visitor_id is not None:
             await self.channel_layer.group_discard(
                 visitor_group(self.visitor_id), self.channel_name
             )
-            await database_sync_to_async(actions.do_touch)(self.visitor_id, connected=-1)
+            await database_sync_to_async(actions.do_touch)(
+                self.visitor_id, connected=-1, hidden=-1 if self.hidden else 0
+            )
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if self.visitor_id is None or not isinstance(content, dict):
@@ -117,9 +136,17 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self._typing(bool(content.get("typing")))
         elif kind == "read" and isinstance(content.get("up_to"), int):
             await database_sync_to_async(_read)(self.visitor_id, content["up_to"])
+        elif kind == "visibility":
+            await self._visibility(bool(content.get("hidden")))
         elif kind == "ping":
-            await database_sync_to_async(actions.do_touch)(self.visitor_id)
-            await self.send_json({"event": "pong", "payload": {}})
+            pong = await database_sync_to_async(_pinged)(self.visitor_id, self.team)
+            await self.send_json({"event": "pong", "payload": pong})
+
+    async def _visibility(self, hidden: bool) -> None:
+        if self.visitor_id is None or hidden == self.hidden:
+            return
+        self.hidden = hidden
+        await database_sync_to_async(actions.do_touch)(self.visitor_id, hidden=1 if hidden else -1)
 
     async def _message(self, content: dict[str, Any]) -> None:
         if self.visitor_id is None:

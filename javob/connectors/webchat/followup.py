@@ -1,6 +1,11 @@
 """Continuity by email: agent replies a visitor has not seen go to their email once they have
 been gone for the inbox's `away_minutes`; transcripts on request.
 
+With a linked email inbox (setting `email_inbox`) these mails go out through it
+(mailing.py), and the visitor's emailed answer joins the chat conversation; without one,
+through Django's mail backend from `email_from`, and an answer starts a new conversation
+wherever `email_reply_to` leads.
+
 One sweep, safe to run from any number of schedulers: each visitor's batch is claimed with a
 conditional UPDATE of `emailed_up_to`, so a reply is mailed once.
 """
@@ -11,11 +16,13 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.db import transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from javob.connectors.webchat.config import widget_config
-from javob.connectors.webchat.models import Visitor
+from javob.connectors.webchat.mailing import deliver, linked_email_inbox, queue_mail, send_due
+from javob.connectors.webchat.models import MailKind, Visitor
 from javob.conversations.models import Direction, Inbox, Message
 
 BATCH = 200
@@ -36,6 +43,7 @@ def _line(message: Message, visitor: Visitor) -> str:
 
 
 def _mail(visitor: Visitor, to: str, subject: str, lines: list[str], intro: str) -> None:
+    """Without a linked email inbox: through Django's mail backend; no answer can join."""
     inbox = visitor.inbox
     body = "\n\n".join([intro, *lines])
     mail = EmailMessage(subject=subject, body=body, from_email=_sender(inbox), to=[to])
@@ -57,12 +65,29 @@ def send_transcript(visitor_id: int, email: str) -> None:
         .select_related("sender_agent__user")
         .order_by("created_at", "id")
     )
+    rows = list(messages)
+    if not rows:
+        return
     with translation.override(visitor.language or "en"):
         subject = _("Your conversation with %(inbox)s") % {"inbox": visitor.inbox.name}
         intro = _("Here is your conversation #%(number)d.") % {
             "number": visitor.conversation.number
         }
-        _mail(visitor, email, subject, [_line(m, visitor) for m in messages], intro)
+        lines = [_line(m, visitor) for m in rows]
+    linked = linked_email_inbox(visitor.inbox)
+    if linked is None:
+        _mail(visitor, email, subject, lines, intro)
+        return
+    row = queue_mail(
+        visitor,
+        linked,
+        kind=MailKind.TRANSCRIPT,
+        to=email,
+        subject=subject,
+        body="\n\n".join([intro, *lines]),
+        anchor=rows[-1],
+    )
+    deliver(row, timezone.now())
 
 
 def _away_visitors(now: dt.datetime) -> list[Visitor]:
@@ -85,37 +110,56 @@ def _away_visitors(now: dt.datetime) -> list[Visitor]:
 
 
 def email_unseen_replies() -> int:
-    """The sweep: mail each away visitor the agent replies they have not read; the count."""
+    """The sweep: mail each away visitor the agent replies they have not read, and send the
+    mails through linked email inboxes that are due (new or retried); the count of mails."""
     sent = 0
     for visitor in _away_visitors(timezone.now()):
-        if visitor.conversation_id is None:
-            continue
-        replies = list(
-            Message.objects.filter(
-                conversation_id=visitor.conversation_id,
-                direction=Direction.OUTGOING,
-                pk__gt=visitor.emailed_up_to,
-                read_at__isnull=True,
-            )
-            .select_related("sender_agent__user")
-            .order_by("created_at", "id")
+        sent += _follow_up(visitor)
+    return sent + send_due()
+
+
+def _follow_up(visitor: Visitor) -> int:
+    """Claim and mail (or queue, with a linked email inbox) one visitor's unseen replies."""
+    if visitor.conversation_id is None:
+        return 0
+    replies = list(
+        Message.objects.filter(
+            conversation_id=visitor.conversation_id,
+            direction=Direction.OUTGOING,
+            pk__gt=visitor.emailed_up_to,
+            read_at__isnull=True,
         )
-        if not replies:
-            continue
+        .select_related("sender_agent__user", "conversation")
+        .order_by("created_at", "id")
+    )
+    if not replies:
+        return 0
+    linked = linked_email_inbox(visitor.inbox)
+    with transaction.atomic():
         claimed = Visitor.objects.filter(pk=visitor.pk, emailed_up_to=visitor.emailed_up_to).update(
             emailed_up_to=replies[-1].pk
         )
         if not claimed:
-            continue  # another scheduler took this batch
-        conversation = visitor.conversation
-        if conversation is None:
-            continue
+            return 0  # another scheduler took this batch
+        conversation = replies[-1].conversation
         with translation.override(visitor.language or "en"):
             subject = _("[#%(number)d] New reply from %(inbox)s") % {
                 "number": conversation.number,
                 "inbox": visitor.inbox.name,
             }
             intro = _("You left the chat; here is our answer. Reply to this email to continue.")
-            _mail(visitor, visitor.email, subject, [_line(m, visitor) for m in replies], intro)
-        sent += 1
-    return sent
+            lines = [_line(m, visitor) for m in replies]
+        if linked is not None:
+            body = "\n\n".join([intro, *lines])
+            queue_mail(
+                visitor,
+                linked,
+                kind=MailKind.FOLLOWUP,
+                to=visitor.email,
+                subject=subject,
+                body=body,
+                anchor=replies[-1],
+            )
+            return 0  # sent by send_due, with retries
+    _mail(visitor, visitor.email, subject, lines, intro)
+    return 1

@@ -2,15 +2,104 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
+from javob.accounts.models import Availability, Membership
 from javob.connectors.webchat.models import Visitor
-from javob.conversations.models import Attachment, Direction, Inbox, Message
+from javob.conversations.models import Attachment, Conversation, Direction, Inbox, Message
 from javob.core.errors import NotFound
 
 HISTORY_LIMIT = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Presence:
+    """Whether the visitor of a web-chat conversation is on the page, or since when not."""
+
+    online: bool
+    away_since: dt.datetime | None
+
+
+def presence_payload(
+    conversation_id: int, online: bool, away_since: dt.datetime | None
+) -> dict[str, Any]:
+    return {
+        "conversation_id": conversation_id,
+        "online": online,
+        "away_since": away_since.isoformat() if away_since is not None else None,
+    }
+
+
+def conversation_presence(conversation_id: int) -> Presence | None:
+    """The presence of the conversation's visitor (the latest seen, if several)."""
+    row = (
+        Visitor.objects.filter(conversation_id=conversation_id)
+        .order_by("-online", F("last_seen_at").desc(nulls_last=True), "-id")
+        .values("online", "away_since")
+        .first()
+    )
+    return Presence(row["online"], row["away_since"]) if row is not None else None
+
+
+TEAM_PRESENCE_SECONDS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class TeamScope:
+    """Whose availability a widget shows: the inbox's team, or its whole workspace."""
+
+    workspace_id: int
+    inbox_id: int
+    team_id: int | None
+
+    @classmethod
+    def of(cls, inbox: Inbox) -> TeamScope:
+        return cls(inbox.workspace_id, inbox.pk, inbox.team_id)
+
+
+def agents_presence(team: TeamScope, conversation_id: int | None) -> str:
+    """What the widget shows of the team: "online" when the agent assigned to the visitor's
+    conversation (before one is: any agent of the inbox's team, or of the workspace) has set
+    themselves online, else "away". The team's state is cached for a few seconds: a thousand
+    widgets connecting at once ask once."""
+    if conversation_id is not None:
+        assignee = (
+            Conversation.objects.filter(pk=conversation_id, assignee__isnull=False)
+            .values_list("assignee__availability", "assignee__is_active")
+            .first()
+        )
+        if assignee is not None:
+            return "online" if assignee == (Availability.ONLINE, True) else "away"
+    key = f"webchat-agents:{team.inbox_id}"
+    state: str | None = cache.get(key)
+    if state is None:
+        agents = Membership.objects.filter(
+            workspace_id=team.workspace_id,
+            is_active=True,
+            availability=Availability.ONLINE,
+        )
+        if team.team_id is not None:
+            agents = agents.filter(teams=team.team_id)
+        state = "online" if agents.exists() else "away"
+        cache.set(key, state, TEAM_PRESENCE_SECONDS)
+    return state
+
+
+def with_presence(query: QuerySet[Conversation]) -> QuerySet[Conversation]:
+    """Annotate `visitor_online` and `visitor_away_since` (subqueries: no extra query per
+    page); both empty for conversations that are not web chats."""
+    visitors = Visitor.objects.filter(conversation=OuterRef("pk"))
+    latest = visitors.order_by(F("last_seen_at").desc(nulls_last=True), "-id")
+    return query.annotate(
+        visitor_online=Exists(visitors.filter(online=True)),
+        visitor_away_since=Subquery(latest.values("away_since")[:1]),
+    )
 
 
 def widget_inbox(public_id: str) -> Inbox:

@@ -36,4 +36,6 @@ def widget_strings() -> dict[str, str]:
         "transcript_sent": _("The transcript is on its way."),
         "too_large": _("The file is too large."),
         "powered": _("Javob"),
+        "agents_online": _("Online"),
+        "agents_away": _("Away"),
     }

@@ -30,5 +30,8 @@ async def test_an_agent_typing_in_the_composer_shows_in_the_widget(chat: Chat) -
     assert await _next(socket) == ("typing", {"name": name, "typing": False})
     await chat.agent.send_json_to({"type": "viewing", "conversation_id": conversation_id})
     await socket.send_json_to({"type": "ping"})
-    assert await _next(socket) == ("pong", {})  # viewing is not shown to the visitor
+    assert await _next(socket) == (
+        "pong",
+        {"agents": "away"},
+    )  # viewing is not shown to the visitor
     await socket.disconnect()

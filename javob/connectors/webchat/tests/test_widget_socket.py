@@ -88,7 +88,7 @@ async def test_a_foreign_origin_or_a_bad_token_is_refused(chat: Chat) -> None:
 async def test_a_message_resent_after_a_reconnect_is_stored_once(chat: Chat) -> None:
     socket = await _visitor(chat.widget)
     assert (await socket.connect())[0] is True
-    assert await socket.receive_json_from() == {"event": "hello", "payload": {}}
+    assert await socket.receive_json_from() == {"event": "hello", "payload": {"agents": "away"}}
     await socket.send_json_to({"type": "message", "client_id": "m1", "text": "Salom"})
     event, ack = await _next(socket)
     assert (event, ack["client_id"]) == ("ack", "m1")
@@ -147,7 +147,7 @@ async def test_agent_replies_and_typing_reach_the_widget_and_reads_come_back(cha
     # the visitor reads it: the reply is marked read
     await socket.send_json_to({"type": "read", "up_to": reply.pk})
     await socket.send_json_to({"type": "ping"})
-    assert await _next(socket) == ("pong", {})
+    assert await _next(socket) == ("pong", {"agents": "away"})
     status = await database_sync_to_async(
         lambda: Message.objects.values_list("delivery_status", flat=True).get(pk=reply.pk)
     )()

@@ -19,6 +19,8 @@
       retry = 1000;
       document.body.dataset.live = "on";
       if (openId) { send({ type: "viewing", conversation_id: openId }); }
+      // A visitor's presence may have changed while this socket was not there to hear it.
+      if (document.getElementById("visitor-presence")) { htmx.trigger("#visitor-presence", "refresh"); }
     };
     socket.onmessage = function (message) {
       const data = JSON.parse(message.data);
@@ -38,6 +40,7 @@
     const c = payload.conversation || {};
     if (event === "presence") { return showPresence(payload); }
     if (event === "visitor.typing") { return showVisitorTyping(payload); }
+    if (event === "visitor.presence") { return showVisitorPresence(payload); }
     if (rows && c.id) { refreshRow(c.id, event === "conversation.removed"); refreshCounts(); }
     if (openId && c.id === openId) { refreshConversation(event, payload); }
     if (event === "message.created") { notify(c, payload.message || {}); }
@@ -133,6 +136,13 @@
     if (!payload.typing) { present.delete(0); }
     else { present.set(0, { name: payload.name || text.textVisitor, state: "typing", until: Date.now() + 6000 }); }
     renderPresence();
+  }
+  // The web-chat visitor came to the page or left it: the row and the page header are
+  // rendered again by the server (in the agent's language and time zone).
+  function showVisitorPresence(payload) {
+    const id = payload.conversation_id;
+    if (rows && id && document.getElementById("conv-" + id)) { refreshRow(id, false); }
+    if (openId && id === openId) { htmx.trigger("#visitor-presence", "refresh"); }
   }
   function renderPresence() {
     const box = document.getElementById("presence");

@@ -94,6 +94,7 @@
   launcher.appendChild(icon(BUBBLE));
   var panel = el("section", { class: "panel", hidden: "", role: "dialog" });
   var title = el("h2", { class: "title" });
+  var agentsLine = el("span", { class: "agents", hidden: "" });
   var closeButton = el("button", { class: "close", type: "button", text: "\u00D7" });
   var botBar = el("div", { class: "bot", hidden: "" });
   var notice = el("div", { class: "notice", hidden: "", role: "status" });
@@ -112,7 +113,7 @@
   composer.append(attach, fileInput, input, send);
   footer.append(transcriptButton);
   panel.append(
-    el("header", {}, [title, closeButton]), botBar, notice, list, typingLine, form, composer, footer
+    el("header", {}, [title, agentsLine, closeButton]), botBar, notice, list, typingLine, form, composer, footer
   );
   root.append(style, launcher, panel);
 
@@ -260,7 +261,12 @@
     item.replaceChildren();
     if (m.client_id) item.setAttribute("data-client", m.client_id);
     if (m.id) { item.setAttribute("data-id", m.id); state.seen["id:" + m.id] = true; }
-    if (!m.mine) item.appendChild(el("span", { class: "who", text: m.sender === "bot" ? t("bot") : m.agent || t("agent") }));
+    if (!m.mine) {
+      var who = m.sender === "bot" ? t("bot") : m.agent || t("agent");
+      // The agent's avatar: their initial (agents have no picture in Javob yet).
+      item.appendChild(el("span", { class: "avatar", "aria-hidden": "true", text: who.charAt(0).toUpperCase() }));
+      item.appendChild(el("span", { class: "who", text: who }));
+    }
     if (m.text) item.appendChild(el("p", { text: m.text }));
     (m.attachments || []).forEach(function (a) { item.appendChild(attachmentNode(a)); });
     if (m.mine) item.appendChild(el("span", { class: "status", text: m.pending ? t("sending") : m.read ? t("read") : "" }));
@@ -354,6 +360,17 @@
     if (last) sendJson({ type: "read", up_to: last });
   }
   document.addEventListener("visibilitychange", markRead);
+  // The agents see whether the visitor has the page in front of them.
+  document.addEventListener("visibilitychange", function () {
+    sendJson({ type: "visibility", hidden: document.hidden });
+  });
+
+  function renderAgents(agents) {
+    if (!agents) return;
+    agentsLine.hidden = false;
+    agentsLine.className = "agents " + agents;
+    agentsLine.textContent = t(agents === "online" ? "agents_online" : "agents_away");
+  }
 
   /* ---- the socket: reconnects, resends what was not acknowledged ----------------------- */
   function connect() {
@@ -363,6 +380,7 @@
     state.socket = socket;
     socket.onopen = function () {
       state.retry = 0;
+      if (document.hidden) sendJson({ type: "visibility", hidden: true });
       showNotice(state.data.schedule.open ? "" : notice.textContent);
       flush();
       clearInterval(state.pingTimer);
@@ -414,6 +432,13 @@
       if (!state.open) launcher.classList.add("unread");
     } else if (event.event === "typing") {
       typingLine.textContent = p.typing ? t("typing", { name: p.name || t("agent") }) : "";
+    } else if (event.event === "read") {
+      list.querySelectorAll("li.mine[data-id]").forEach(function (node) {
+        var status = node.querySelector(".status");
+        if (status && Number(node.getAttribute("data-id")) <= p.up_to) status.textContent = t("read");
+      });
+    } else if (event.event === "hello" || event.event === "pong") {
+      renderAgents(p.agents);
     } else if (event.event === "bot") {
       renderBot(p.active);
     }
