@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import import_module
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -176,15 +177,20 @@ def _announce(kind: str, claims: Sequence[Claim], places: Places) -> None:
     viewers = Viewers()
     name = REALTIME_NAMES[EventKind(kind)]
     for (workspace_id, team_id, assignee_id), members in groups.items():
-        items = [
-            {"id": c.conversation_id, "sla": {"metric": c.metric, "at": c.at.isoformat()}}
-            for c in members
-        ]
         publish(
             lambda w=workspace_id, t=team_id, a=assignee_id: viewers.of(w, t, a),  # type: ignore[misc]
             name,
-            {"conversations": items},
+            lambda members=members: _payload(members),  # type: ignore[misc]
         )
+
+
+def _payload(claims: Sequence[Claim]) -> dict[str, Any]:
+    """Built after commit, and only when a browser can be listening (see `publish`)."""
+    items = [
+        {"id": c.conversation_id, "sla": {"metric": c.metric, "at": c.at.isoformat()}}
+        for c in claims
+    ]
+    return {"conversations": items}
 
 
 @cache

@@ -4,6 +4,7 @@ its rules and its realtime notice; and two sweepers at once claim each target on
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -109,7 +110,8 @@ def test_a_catch_up_after_downtime_breaches_everything_once_in_batches(
     assert first == {"sla_breached": 2 * CUSTOMERS, "sla_warning": 0}
     assert second == {"sla_breached": 0, "sla_warning": 0}
     timers = SlaTimer.objects.filter(conversation_id__in=ids)
-    due = {(t.conversation_id, t.metric): t.due_at for t in timers}
+    due = {(t.conversation_id, t.metric): t.due_at for t in timers if t.due_at is not None}
+    assert len(due) == 2 * CUSTOMERS
     assert sorted({t.metric for t in timers}) == ["first_reply", "resolution"]
     events = Event.objects.filter(conversation_id__in=ids, kind="sla_breached")
     assert not Event.objects.filter(conversation_id__in=ids, kind="sla_warning").exists()
@@ -124,8 +126,8 @@ def test_a_catch_up_after_downtime_breaches_everything_once_in_batches(
     assert sorted(runs.values_list("rule__name", "matched")) == [("on breach", True)] * (
         2 * CUSTOMERS
     )
-    assert sorted(runs.values_list("event_key", flat=True)) == sorted(
-        f"sla:{t.pk}:{t.due_at.isoformat()}" for t in timers
+    assert sorted(str(key) for key in runs.values_list("event_key", flat=True)) == sorted(
+        f"sla:{t.pk}:{due[t.conversation_id, t.metric].isoformat()}" for t in timers
     )
     labelled = Conversation.objects.filter(pk__in=ids, labels__name="breach").count()
     assert labelled == CUSTOMERS
@@ -187,3 +189,46 @@ def test_two_sweepers_at_once_claim_each_target_once(
     assert Event.objects.filter(kind="sla_breached").count() == 2 * CUSTOMERS
     keys = Event.objects.filter(kind="sla_breached").values_list("conversation_id", "data")
     assert len({(cid, data["metric"]) for cid, data in keys}) == 2 * CUSTOMERS
+
+
+@pytest.mark.django_db
+def test_a_warning_escalates_through_its_rule_once_and_the_breach_through_its_own(
+    cast: Cast, on_commit: OnCommit
+) -> None:
+    # given a first-reply target due at 11:00 (warning from 10:30) and a rule for each
+    tashkent_office(cast)
+    standard_policy(cast)
+    escalation_rules(cast)
+    with time_machine.travel(local(2026, 11, 23, 9, 0), tick=False) as clock:
+        talk = customer_writes(cast, on_commit).conversation
+
+        # when the sweeper runs inside the warning window, twice, then after the due time
+        clock.move_to(local(2026, 11, 23, 10, 40))
+        with on_commit():
+            warned = sweeper.sweep()
+        with on_commit():
+            again = sweeper.sweep()
+        after_warning = sorted(RuleRun.objects.values_list("rule__name", "event_key"))
+        clock.move_to(local(2026, 11, 23, 11, 5))
+        with on_commit():
+            breached = sweeper.sweep()
+
+    # then the warning rule ran once for the warning, the breach rule once for the breach
+    timer = SlaTimer.objects.get(conversation=talk, metric="first_reply")
+    assert (warned, again, breached) == (
+        {"sla_breached": 0, "sla_warning": 1},
+        {"sla_breached": 0, "sla_warning": 0},
+        {"sla_breached": 1, "sla_warning": 0},
+    )
+    assert after_warning == [
+        (
+            "on warning",
+            f"sla:{timer.pk}:{local(2026, 11, 23, 10, 30).astimezone(dt.UTC).isoformat()}",
+        )
+    ]
+    assert sorted(RuleRun.objects.values_list("rule__name", "matched")) == [
+        ("on breach", True),
+        ("on warning", True),
+    ]
+    labels = Conversation.objects.get(pk=talk.pk).labels.values_list("name", flat=True)
+    assert sorted(labels) == ["breach", "warning"]
