@@ -108,7 +108,8 @@ def _chained(chain: list[Any], column: Any) -> Converter:
     return convert
 
 
-def _statement() -> str:
+@cache
+def _statement(vendor: str) -> str:
     q = connection.ops.quote_name
     through = q(Conversation.labels.through._meta.db_table)
     label_names = (
@@ -117,7 +118,7 @@ def _statement() -> str:
     )
     labels = (
         f"ARRAY({label_names})"
-        if connection.vendor == "postgresql"
+        if vendor == "postgresql"
         else f"(SELECT json_group_array({q('name')}) FROM ({label_names}))"  # noqa: S608
     )
     parts = [_columns(Conversation, "c"), _columns(Contact, "p"), _inbox(), _columns(Message, "m")]
@@ -141,7 +142,7 @@ def load(conversation_id: int, message_id: int | None = None) -> Loaded | None:
     """The conversation (with contact and inbox), the message if it belongs to it, the
     conversation's label names in lower case, and the workspace's rule token."""
     with connection.cursor() as cursor:
-        cursor.execute(_statement(), [message_id, conversation_id])
+        cursor.execute(_statement(connection.vendor), [message_id, conversation_id])
         row = cursor.fetchone()
     if row is None:
         return None
