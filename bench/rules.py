@@ -125,6 +125,21 @@ def row(name: str, times: Times) -> list[object]:
     return [name, len(wall), *cells]
 
 
+def statements_of_one_event(conversation_id: int, message_id: int) -> None:
+    """Print the statements one "no rule matches" event sends (rules already in memory)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from javob.automation.engine import on_event
+
+    with CaptureQueriesContext(connection) as captured:
+        on_event("message_received", conversation_id, message_id=message_id)
+    print(f"statements for one event where no rule matches: {len(captured.captured_queries)}")
+    for query in captured.captured_queries:
+        print(f"  {query['sql'][:110]}")
+    print()
+
+
 def measure(
     args: Any, admin: Any, conversations: list[int], messages: list[int]
 ) -> list[list[object]]:
@@ -145,6 +160,7 @@ def measure(
         return outcomes
 
     rows = [row("no rule matches (50 rules)", timed(runs, event))]
+    statements_of_one_event(conversations[0], messages[0])
 
     rules = list(Rule.objects.filter(trigger="message_received").order_by("position", "id"))
     facts = [

@@ -222,8 +222,34 @@ def main() -> None:
         print(
             "timeline rows alone (INSERT ... SELECT of one row per first-reply timer, rolled back)."
         )
+        print()
+        print_schema()
     finally:
         database.cleanup()
+
+
+def print_schema() -> None:
+    """What each timeline row and each claimed timer costs: the indexes and foreign keys."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for table in ("conversations_event", "sla_slatimer"):
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE tablename = %s ORDER BY indexname", [table]
+            )
+            indexes = [row[0].split(" USING ", 1)[1] for row in cursor.fetchall()]
+            cursor.execute(
+                "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f' "
+                "ORDER BY conname",
+                [table],
+            )
+            keys = [row[0] for row in cursor.fetchall()]
+            print(f"{table}: {len(indexes)} indexes: {'; '.join(indexes)}")
+            print(
+                f"{table}: {len(keys)} foreign keys (checked per inserted row): {', '.join(keys)}"
+            )
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from javob.accounts.models import Membership
 from javob.automation import operations, syntax
+from javob.automation.loading import bump_rules
 from javob.automation.models import CannedResponse, Macro, Match, Rule, Trigger, Visibility
 from javob.automation.queries import (
     access_canned,
@@ -222,6 +223,7 @@ def check_save_rule(actor: Membership, data: RuleInput, rule_id: int | None = No
         rule.enabled = data.enabled
         rule.log_misses = data.log_misses
         rule.save()
+        bump_rules(actor.workspace_id)
     return rule
 
 
@@ -242,9 +244,11 @@ def _next_position(workspace_id: int, trigger: str) -> int:
 
 
 def check_set_rule_enabled(actor: Membership, rule_id: int, enabled: bool) -> Rule:
-    rule = access_rule(actor, rule_id)
-    rule.enabled = enabled
-    rule.save(update_fields=["enabled", "updated_at"])
+    with transaction.atomic():
+        rule = access_rule(actor, rule_id)
+        rule.enabled = enabled
+        rule.save(update_fields=["enabled", "updated_at"])
+        bump_rules(actor.workspace_id)
     return rule
 
 
@@ -265,9 +269,12 @@ def check_move_rule(actor: Membership, rule_id: int, offset: int) -> Rule:
             if item.position != position:
                 item.position = position
                 item.save(update_fields=["position"])
+        bump_rules(actor.workspace_id)
     rule.refresh_from_db()
     return rule
 
 
 def check_delete_rule(actor: Membership, rule_id: int) -> None:
-    access_rule(actor, rule_id).delete()
+    with transaction.atomic():
+        access_rule(actor, rule_id).delete()
+        bump_rules(actor.workspace_id)

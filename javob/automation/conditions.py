@@ -45,10 +45,13 @@ class Facts:
     message: Message | None
     at: dt.datetime
     business_hours: BusinessHours = field(default=always_open)
+    known_labels: frozenset[str] | None = None  # read with the conversation, when it was
 
     @cached_property
-    def labels(self) -> set[str]:
-        return label_names(self.conversation.pk)
+    def labels(self) -> frozenset[str]:
+        if self.known_labels is not None:
+            return self.known_labels
+        return frozenset(label_names(self.conversation.pk))
 
     @cached_property
     def is_open(self) -> bool:

@@ -18,24 +18,22 @@ other stop after one round; the skipped run is logged with the reason.
 from __future__ import annotations
 
 import contextvars
-import json
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Model
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from javob.automation import operations
+from javob.automation import loading, operations
 from javob.automation.actor import automation_actor
 from javob.automation.conditions import Facts, all_hold, business_hours_predicate
+from javob.automation.loading import RuleRow
 from javob.automation.models import Rule, RuleRun, Trigger
-from javob.contacts.models import Contact
-from javob.conversations.models import Conversation, Event, Inbox, Message
+from javob.conversations.models import Conversation, Event
 from javob.core.errors import ActionError
 from javob.core.tasks import enqueue_on_commit
 
@@ -109,13 +107,20 @@ def on_event(
         if chain.depth >= MAX_DEPTH:
             logger.warning("Rule chain too deep at %s on conversation %s", trigger, conversation_id)
             return []
-        rules = _rules(conversation_id, trigger, rule_ids)
-        if not rules:  # the common case for most events: one query and done
+        loaded = loading.load(conversation_id, message_id)
+        if loaded is None:
             return []
-        conversation, message = _load(conversation_id, message_id)
-        if conversation is None:
+        conversation = loaded.conversation
+        rules = _rules(loading.rules_of(conversation.workspace_id, loaded.token, trigger), rule_ids)
+        if not rules:  # the common case for most events: one statement and done
             return []
-        facts = Facts(conversation, message, timezone.now(), business_hours_predicate())
+        facts = Facts(
+            conversation,
+            loaded.message,
+            timezone.now(),
+            business_hours_predicate(),
+            known_labels=loaded.labels,
+        )
         outcomes, follow_ups = _run_rules(chain, rules, facts, trigger, event_key)
         chain.depth += 1
         try:
@@ -126,96 +131,10 @@ def on_event(
         return outcomes
 
 
-@dataclass(frozen=True, slots=True)
-class RuleRow:
-    """What evaluating a rule needs; the full row is read only when it matches."""
-
-    pk: int
-    match: str
-    conditions: list[dict[str, object]]
-    stop_processing: bool
-    log_misses: bool
-
-
-def _rules(conversation_id: int, trigger: str, rule_ids: tuple[int, ...] | None) -> list[RuleRow]:
-    """The enabled rules of `trigger` in the conversation's workspace, in order.
-
-    This runs for every message and every change, so it is one hand-written statement
-    (building the ORM query and fifty model rows costs more than the query itself).
-    """
-    q = connection.ops.quote_name
-    columns = ", ".join(
-        q(c) for c in ("id", "match", "conditions", "stop_processing", "log_misses")
-    )
-    sql = (
-        f"SELECT {columns} FROM {q(Rule._meta.db_table)} "  # noqa: S608
-        f"WHERE {q('workspace_id')} = (SELECT {q('workspace_id')} "
-        f"FROM {q(Conversation._meta.db_table)} WHERE {q('id')} = %s) "
-        f"AND {q('trigger')} = %s AND {q('enabled')}"
-    )
-    params: list[int | str] = [conversation_id, trigger]
-    if rule_ids is not None:
-        if not rule_ids:
-            return []
-        sql += f" AND {q('id')} IN ({', '.join(['%s'] * len(rule_ids))})"
-        params += list(rule_ids)
-    with connection.cursor() as cursor:
-        cursor.execute(f"{sql} ORDER BY {q('position')}, {q('id')}", params)
-        rows = cursor.fetchall()
-    return [
-        RuleRow(pk, match, _json(conditions), bool(stop), bool(log_misses))
-        for pk, match, conditions, stop, log_misses in rows
-    ]
-
-
-def _json(value: object) -> list[dict[str, object]]:
-    # SQLite returns JSON columns as text; psycopg decodes jsonb itself.
-    decoded = json.loads(value) if isinstance(value, str | bytes) else value
-    return decoded if isinstance(decoded, list) else []
-
-
-def _load(
-    conversation_id: int, message_id: int | None = None
-) -> tuple[Conversation | None, Message | None]:
-    """The conversation with its contact and inbox, and the message.
-
-    Plain `SELECT *` by primary key through `raw()` (which still converts every field):
-    four of them cost less than one ORM query joining the four tables, whose building
-    dominated the evaluation of fifty rules.
-    """
-    conversation = _by_pk(Conversation, conversation_id)
-    if conversation is None:
-        return None, None
-    contact = _by_pk(Contact, conversation.contact_id)
-    if contact is not None:
-        conversation.contact = contact
-    q = connection.ops.quote_name
-    inbox = next(
-        iter(
-            Inbox.objects.raw(
-                f"SELECT {q('id')}, {q('workspace_id')}, {q('kind')}, {q('name')} "  # noqa: S608
-                f"FROM {q(Inbox._meta.db_table)} WHERE {q('id')} = %s",
-                [conversation.inbox_id],
-            )
-        ),
-        None,
-    )
-    if inbox is not None:
-        conversation.inbox = inbox  # secrets and settings stay unread (deferred)
-    message = None
-    if message_id is not None:
-        message = _by_pk(Message, message_id)
-        if message is not None and message.conversation_id != conversation.pk:
-            message = None
-        elif message is not None:
-            message.conversation = conversation
-    return conversation, message
-
-
-def _by_pk[M: Model](model: type[M], pk: int) -> M | None:
-    q = connection.ops.quote_name
-    sql = f"SELECT * FROM {q(model._meta.db_table)} WHERE {q('id')} = %s"  # noqa: S608
-    return next(iter(model._default_manager.raw(sql, [pk])), None)
+def _rules(rows: list[RuleRow], rule_ids: tuple[int, ...] | None) -> list[RuleRow]:
+    if rule_ids is None:
+        return rows
+    return [row for row in rows if row.pk in rule_ids]
 
 
 def _run_rules(
@@ -237,8 +156,7 @@ def _run_rules(
             outcomes.append(_skip_loop(row.pk, conversation, trigger))
             continue
         chain.fired.add(key)
-        rule = Rule.objects.get(pk=row.pk)
-        outcome, raised = _run_rule(rule, conversation, trigger, event_key)
+        outcome, raised = _run_rule(row, conversation, trigger, event_key)
         outcomes.append(outcome)
         follow_ups += [item for item in raised if item not in follow_ups]
         if row.stop_processing:
@@ -250,10 +168,15 @@ def _run_rules(
 
 
 def _refresh(facts: Facts) -> Facts:
-    conversation, _message = _load(facts.conversation.pk)
-    if conversation is None:
+    loaded = loading.load(facts.conversation.pk)
+    if loaded is None:
         return facts
-    return Facts(conversation, facts.message, facts.at, facts.business_hours)
+    message = facts.message
+    if message is not None:
+        message.conversation = loaded.conversation
+    return Facts(
+        loaded.conversation, message, facts.at, facts.business_hours, known_labels=loaded.labels
+    )
 
 
 def _run_row(
@@ -287,7 +210,7 @@ def _skip_loop(rule_id: int, conversation: Conversation, trigger: str) -> Outcom
 
 
 def _run_rule(
-    rule: Rule, conversation: Conversation, trigger: str, event_key: str | None
+    rule: RuleRow, conversation: Conversation, trigger: str, event_key: str | None
 ) -> tuple[Outcome, list[str]]:
     """Claim the run (once per event key), then run the actions in one transaction."""
     try:
@@ -317,7 +240,7 @@ def _run_rule(
 
 
 def _act(
-    rule: Rule, index: int, spec: dict[str, object], conversation: Conversation, trigger: str
+    rule: RuleRow, index: int, spec: dict[str, object], conversation: Conversation, trigger: str
 ) -> tuple[str, str | None]:
     from javob.automation import tasks
 

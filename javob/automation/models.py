@@ -116,6 +116,24 @@ class Rule(models.Model):
         return self.name
 
 
+class RuleSet(models.Model):
+    """The version of a workspace's rules: a new random token on every rule write.
+
+    The engine keeps the enabled rules of each workspace in memory and reads this token in
+    the statement that loads the conversation, so a change made by any process is seen by
+    the next event everywhere. Random rather than a counter: a rolled-back write can never
+    make an old token current again.
+    """
+
+    workspace = models.OneToOneField(
+        Workspace, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"rules of {self.workspace_id}: {self.token}"
+
+
 class RuleRun(models.Model):
     """One evaluation of a rule: the run log shown on the rule's page."""
 

@@ -308,15 +308,32 @@ class EventKind(models.TextChoices):
 class Event(models.Model):
     """One row of the append-only timeline. Reports are computed from these rows."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
+    # Every index is written for every row, and the SLA sweeper may write 100k rows at once
+    # after downtime: the two composite indexes serve the timeline and the reports (and
+    # lookups by conversation or workspace, their first column); actor and message are
+    # followed only when a membership or message is deleted, and most rows have neither,
+    # so their indexes hold only the rows that have one. The workspace is the
+    # conversation's (a conversation cannot outlive its workspace, and Django deletes the
+    # events of a deleted workspace itself), so the database does not check it a second
+    # time on every insert; the conversation is still checked.
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     kind = models.CharField(max_length=32, choices=EventKind.choices)
     actor_type = models.CharField(max_length=16, choices=SenderType.choices)
     actor = models.ForeignKey(
-        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Membership,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     message = models.ForeignKey(
-        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()
@@ -325,6 +342,10 @@ class Event(models.Model):
         indexes: ClassVar[list[models.Index]] = [
             models.Index(fields=["conversation", "created_at", "id"], name="event_timeline"),
             models.Index(fields=["workspace", "kind", "created_at"], name="event_report"),
+            models.Index(fields=["actor"], name="event_actor", condition=Q(actor__isnull=False)),
+            models.Index(
+                fields=["message"], name="event_message", condition=Q(message__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:

@@ -25,6 +25,7 @@ from django.db import transaction
 
 logger = logging.getLogger(__name__)
 Recipients = Iterable[int] | Callable[[], Iterable[int]]
+Payload = dict[str, Any] | Callable[[], dict[str, Any]]
 _home: dict[str, asyncio.AbstractEventLoop] = {}
 
 
@@ -42,18 +43,23 @@ def _home_loop() -> asyncio.AbstractEventLoop | None:
     return loop if loop is not None and not loop.is_closed() else None
 
 
-def publish(recipients: Recipients, event: str, payload: dict[str, Any]) -> None:
-    """Send `event` to each recipient's browsers once the current transaction commits."""
+def publish(recipients: Recipients, event: str, payload: Payload) -> None:
+    """Send `event` to each recipient's browsers once the current transaction commits.
+
+    `payload` may be a function returning it: like the recipients, it is then computed only
+    when an event can be delivered (the SLA sweeper's catch-up announces 100k conversations).
+    """
     transaction.on_commit(lambda: _send(recipients, event, payload))
 
 
-def _send(recipients: Recipients, event: str, payload: dict[str, Any]) -> None:
+def _send(recipients: Recipients, event: str, payload: Payload) -> None:
     layer = get_channel_layer()
     if layer is None or (_home_loop() is None and isinstance(layer, InMemoryChannelLayer)):
         return
     ids = sorted(set(recipients() if callable(recipients) else recipients))
     if ids:
-        message = {"type": "javob.event", "event": event, "payload": payload}
+        body = payload() if callable(payload) else payload
+        message = {"type": "javob.event", "event": event, "payload": body}
         send_to_groups([agent_group(i) for i in ids], message)
 
 

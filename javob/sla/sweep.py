@@ -2,7 +2,8 @@
 
 Run by the scheduler every few seconds (`core.scheduler.SWEEPS`). Any number may run at once:
 a row is claimed by the UPDATE that sets its `breached_at` / `warned_at`, and only the sweeper
-whose UPDATE changed it writes the timeline row. After downtime the catch-up is exact: a
+whose UPDATE changed it writes the timeline row (a sweeper that reaches a row another one is
+claiming waits for that transaction, then skips the row). After downtime the catch-up is exact: a
 breach is dated at its due time and a warning at its warning time, never at the sweep time,
 and a target already past due is breached without a late warning first.
 
@@ -18,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import import_module
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -55,10 +57,9 @@ def _update_sql(spec: tuple[str, str, str]) -> tuple[str, int]:
     stamp, source, due = spec
     table = SlaTimer._meta.db_table
     unclaimed = f"{stamp} IS NULL AND breached_at IS NULL AND fulfilled_at IS NULL AND {due}"
-    lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
     sql = (
         f"UPDATE {table} SET {stamp} = {source} WHERE id IN ("  # noqa: S608 - fixed names
-        f"SELECT id FROM {table} WHERE {unclaimed} LIMIT {BATCH}{lock}) AND {unclaimed} "
+        f"SELECT id FROM {table} WHERE {unclaimed} LIMIT {BATCH}) AND {unclaimed} "
         f"RETURNING id, conversation_id, workspace_id, metric, {source} AS at"
     )
     return sql, 2 * due.count("%s")
@@ -77,19 +78,32 @@ def _claim(spec: tuple[str, str, str], now: dt.datetime) -> list[Claim]:
 def _claim_postgres(
     spec: tuple[str, str, str], kind: str, now: dt.datetime
 ) -> tuple[list[Claim], Places]:
-    """PostgreSQL: claim, write the timeline rows and read the viewers' keys in one statement."""
-    update, uses = _update_sql(spec)
+    """PostgreSQL: claim, write the timeline rows and read the viewers' keys in one statement.
+
+    The batch is picked through the partial index in due order and locked with SKIP LOCKED
+    (a second sweeper takes other rows, never waits, never deadlocks with an agent's reply);
+    the UPDATE reaches the picked rows by primary key and joins their conversations for
+    the realtime keys, so each batch costs its own rows only, however large the backlog.
+    """
+    stamp, source, due = spec
+    timers = SlaTimer._meta.db_table
     events = Event._meta.db_table
     conversations = Conversation._meta.db_table
+    unclaimed = f"{stamp} IS NULL AND breached_at IS NULL AND fulfilled_at IS NULL AND {due}"
+    qualified = " AND ".join(f"t.{term}" for term in unclaimed.split(" AND "))
     sql = (
-        f"WITH claimed AS ({update}), written AS ("  # noqa: S608 - fixed names
-        f"INSERT INTO {events} (workspace_id, conversation_id, kind, actor_type, data, "
-        "created_at) SELECT workspace_id, conversation_id, %s, %s, "
+        f"WITH claimed AS (UPDATE {timers} t SET {stamp} = t.{source} "  # noqa: S608 - fixed names
+        f"FROM {conversations} c WHERE t.id = ANY(ARRAY(SELECT id FROM {timers} "
+        f"WHERE {unclaimed} ORDER BY {source} LIMIT {BATCH} FOR UPDATE SKIP LOCKED)) "
+        f"AND {qualified} AND c.id = t.conversation_id "
+        f"RETURNING t.id, t.conversation_id, t.workspace_id, t.metric, t.{source} AS at, "
+        "c.team_id, c.assignee_id), "
+        f"written AS (INSERT INTO {events} (workspace_id, conversation_id, kind, actor_type, "
+        "data, created_at) SELECT workspace_id, conversation_id, %s, %s, "
         "jsonb_build_object('metric', metric), at FROM claimed) "
-        "SELECT claimed.id, claimed.conversation_id, claimed.workspace_id, claimed.metric, "
-        f"claimed.at, c.team_id, c.assignee_id FROM claimed JOIN {conversations} c "
-        "ON c.id = claimed.conversation_id ORDER BY claimed.id"
+        "SELECT * FROM claimed ORDER BY id"
     )
+    uses = 2 * due.count("%s")
     with connection.cursor() as cursor:
         cursor.execute(sql, [*([now] * uses), kind, SenderType.SYSTEM])
         rows = cursor.fetchall()
@@ -163,15 +177,20 @@ def _announce(kind: str, claims: Sequence[Claim], places: Places) -> None:
     viewers = Viewers()
     name = REALTIME_NAMES[EventKind(kind)]
     for (workspace_id, team_id, assignee_id), members in groups.items():
-        items = [
-            {"id": c.conversation_id, "sla": {"metric": c.metric, "at": c.at.isoformat()}}
-            for c in members
-        ]
         publish(
             lambda w=workspace_id, t=team_id, a=assignee_id: viewers.of(w, t, a),  # type: ignore[misc]
             name,
-            {"conversations": items},
+            lambda members=members: _payload(members),  # type: ignore[misc]
         )
+
+
+def _payload(claims: Sequence[Claim]) -> dict[str, Any]:
+    """Built after commit, and only when a browser can be listening (see `publish`)."""
+    items = [
+        {"id": c.conversation_id, "sla": {"metric": c.metric, "at": c.at.isoformat()}}
+        for c in claims
+    ]
+    return {"conversations": items}
 
 
 @cache
