@@ -121,27 +121,14 @@ def free_port() -> int:
 
 @contextmanager
 def uvicorn_server(database: Database, workers: int) -> Iterator[int]:
-    """The ASGI app under uvicorn, `workers` processes, no access log (as in production)."""
+    """`javob web` (uvicorn, uvloop, httptools, no access log) with `workers` processes."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database.url, "JAVOB_LOG_LEVEL": "WARNING"}
     # The https public URL only served the webhook registration; served as https here, the
     # app would redirect plain-HTTP requests (TLS ends at a proxy in production).
     env.pop("JAVOB_PUBLIC_URL", None)
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "javob.asgi:application",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--lifespan",
-        "off",
-        "--no-access-log",
-        "--log-level",
-        "warning",
-    ]
+    command = [sys.executable, "-m", "javob.cli", "web", "--port", str(port)]
+    command += ["--workers", str(workers)]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)  # noqa: S603
     try:
         _wait_ready(port, process)
@@ -266,6 +253,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--rate", type=float, default=200.0, help="paced run: webhooks/s offered (200)"
     )
+    parser.add_argument(
+        "--cpu-n",
+        type=int,
+        default=1000,
+        help="in-process CPU cost: acknowledgements timed per path, 0 to skip (1000)",
+    )
+    parser.add_argument("--skip-http", action="store_true", help="only the in-process CPU cost")
     return parser.parse_args()
 
 
@@ -305,6 +299,89 @@ def run_kind(database: Database, driver: Driver, args: argparse.Namespace) -> li
     ]
 
 
+# --- CPU per acknowledgement, in this process -------------------------------------------
+
+
+def _asgi_post(path: str, headers: dict[str, str], body: bytes) -> dict[str, Any]:
+    raw_headers = [(b"host", b"127.0.0.1"), (b"content-length", str(len(body)).encode())]
+    raw_headers += [(name.lower().encode(), value.encode()) for name, value in headers.items()]
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "https",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": raw_headers,
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
+
+
+async def _through_asgi(path: str, requests: list[Request]) -> list[int]:
+    from javob.asgi import application
+
+    statuses = []
+    for headers, body in requests:
+        sent: list[dict[str, Any]] = []
+
+        async def receive(body: bytes = body) -> dict[str, Any]:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: dict[str, Any], sent: list[dict[str, Any]] = sent) -> None:
+            sent.append(message)
+
+        await application(_asgi_post(path, headers, body), receive, send)
+        statuses.append(int(sent[0]["status"]))
+    return statuses
+
+
+def _through_test_client(path: str, requests: list[Request]) -> list[int]:
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    statuses = []
+    for headers, body in requests:
+        extra = {name: value for name, value in headers.items() if name != "Content-Type"}
+        response = client.post(
+            path, data=body, content_type=headers["Content-Type"], headers=extra, secure=True
+        )
+        statuses.append(response.status_code)
+    return statuses
+
+
+def cpu_per_ack(driver: Driver, n: int) -> list[list[object]]:
+    """CPU seconds of this process (all its threads) per acknowledgement, without HTTP
+    parsing or a load generator: through the ASGI application (what uvicorn calls) and through
+    Django's test client (the Django view with its middleware)."""
+    from javob.accounts.actions import do_create_workspace
+
+    workspace, _owner = do_create_workspace(f"CPU {driver.kind}", f"cpu-{driver.kind}@b.example")
+    inbox = driver.create_inbox(workspace)
+    path = f"/hooks/{driver.kind}/{inbox.pk}"
+    warm = 200
+    requests = [driver.build(inbox, 50_000_000 + i) for i in range(2 * (warm + n))]
+    paths: list[tuple[str, Callable[[list[Request]], list[int]]]] = [
+        ("ASGI app in-process", lambda batch: asyncio.run(_through_asgi(path, batch))),
+        ("Django test client", lambda batch: _through_test_client(path, batch)),
+    ]
+    rows: list[list[object]] = []
+    for number, (name, run) in enumerate(paths):
+        batch = requests[number * (warm + n) : (number + 1) * (warm + n)]
+        run(batch[:warm])
+        wall, cpu = time.perf_counter(), time.process_time()
+        statuses = run(batch[warm:])
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        errors = sum(status != 200 for status in statuses)
+        rows.append(
+            [driver.kind, name, n, f"{cpu / n * 1000:.2f}", f"{wall / n * 1000:.2f}", errors]
+        )
+    return rows
+
+
 def main() -> None:
     args = parse_args()
     os.environ["JAVOB_PUBLIC_URL"] = "https://javob.bench.invalid"
@@ -316,8 +393,17 @@ def main() -> None:
 
         setup_django(database)
         rows: list[list[object]] = []
+        cpu_rows: list[list[object]] = []
         for kind in args.kinds or sorted(DRIVERS):
-            rows += run_kind(database, DRIVERS[kind], args)
+            if args.cpu_n:
+                cpu_rows += cpu_per_ack(DRIVERS[kind], args.cpu_n)
+            if not args.skip_http:
+                rows += run_kind(database, DRIVERS[kind], args)
+        if cpu_rows:
+            print(f"\nCPU per acknowledgement in one process, {database_version()}")
+            print_table(["kind", "path", "n", "CPU ms", "wall ms", "errors"], cpu_rows)
+        if not rows:
+            return
         print(
             f"\nWebhook acknowledgement, {database_version()}, uvicorn --workers {args.workers}, "
             f"{os.cpu_count()} CPUs (load generator on the same machine)"
