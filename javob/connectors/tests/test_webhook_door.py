@@ -199,8 +199,8 @@ def test_plain_http_is_redirected_when_django_would(tcast: Cast, settings: Any) 
     headers, body = _signed(tcast.inbox_a, "tls-1")
     scope = _scope(f"/hooks/api/{tcast.inbox_a.pk}", {**headers, "content-length": str(len(body))})
     # when a webhook arrives over plain HTTP, it is redirected as any other request
-    status, headers, _body = asyncio.run(_call(scope, [body], app))
-    assert (status, headers[b"location"]) == (
+    status, answer_headers, _body = asyncio.run(_call(scope, [body], app))
+    assert (status, answer_headers[b"location"]) == (
         301,
         f"https://127.0.0.1/hooks/api/{tcast.inbox_a.pk}".encode(),
     )
