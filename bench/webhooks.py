@@ -1,13 +1,17 @@
 #!/usr/bin/env python
 """Webhook acknowledge benchmark: latency (p50, p99) and sustained webhooks/s per connector.
 
-The real ASGI app (`javob.asgi:application`) runs under uvicorn with two worker processes
-(`--workers 2`), on a fresh database (SQLite, or PostgreSQL when DATABASE_URL names one whose
-name contains "bench"). A Python load generator (asyncio, raw sockets, keep-alive
-connections) posts distinct, correctly signed deliveries to `/hooks/<kind>/<inbox id>` the
-way the provider would, and times each request until its answer arrives. An acknowledged
-webhook is verified, stored raw under its provider id and its parsing task queued; the
-parsing itself happens later in a worker and is not part of the acknowledgement.
+The real ASGI app under `javob web --workers 2` (uvicorn, uvloop, httptools, no access log),
+on a fresh database (SQLite, or PostgreSQL when DATABASE_URL names one whose name contains
+"bench"). A Python load generator (asyncio, raw sockets, keep-alive connections) posts
+distinct, correctly signed deliveries to `/hooks/<kind>/<inbox id>` the way the provider
+would, and times each request until its answer arrives. An acknowledged webhook is verified
+and stored raw under its provider id; the parsing happens later in a worker (none runs here)
+and is not part of the acknowledgement.
+
+First, per kind, the CPU cost of one acknowledgement in this process (no HTTP, no load
+generator): through the ASGI application as uvicorn calls it, and through Django's test
+client (the Django view with its middleware). `--cpu-n 0` skips it, `--skip-http` runs only it.
 
 Connectors plug in through DRIVERS: a driver makes an inbox of its kind and builds the
 headers and body of delivery number i. Run `bench/webhooks.py --kind telegram` (default: all).
@@ -120,8 +124,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def uvicorn_server(database: Database, workers: int) -> Iterator[int]:
-    """`javob web` (uvicorn, uvloop, httptools, no access log) with `workers` processes."""
+def uvicorn_server(database: Database, workers: int) -> Iterator[tuple[int, int]]:
+    """`javob web` (uvicorn, uvloop, httptools, no access log) with `workers` processes; the
+    port and the process id of the supervisor."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database.url, "JAVOB_LOG_LEVEL": "WARNING"}
     # The https public URL only served the webhook registration; served as https here, the
@@ -132,7 +137,7 @@ def uvicorn_server(database: Database, workers: int) -> Iterator[int]:
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)  # noqa: S603
     try:
         _wait_ready(port, process)
-        yield port
+        yield port, process.pid
     finally:
         process.terminate()
         try:
@@ -166,6 +171,29 @@ class Outcome:
     latencies: list[float]
     seconds: float
     errors: list[str]
+    # CPU seconds spent during the run by the web processes and by the load generator.
+    server_cpu: float = 0.0
+    client_cpu: float = 0.0
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process and its descendants, from Linux's /proc;
+    0.0 where /proc is not there."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return 0.0
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(tree_cpu(int(child)) for child in children)
+
+
+def measured(pid: int, run: Callable[[], Outcome]) -> Outcome:
+    server, client = tree_cpu(pid), time.process_time()
+    outcome = run()
+    outcome.server_cpu = tree_cpu(pid) - server
+    outcome.client_cpu = time.process_time() - client
+    return outcome
 
 
 def encode(path: str, headers: dict[str, str], body: bytes) -> bytes:
@@ -275,6 +303,8 @@ def row(kind: str, mode: str, outcome: Outcome, concurrency: int) -> list[object
         f"{done / outcome.seconds:.0f}",
         f"{percentile(outcome.latencies, 0.5) * 1000:.1f}",
         f"{percentile(outcome.latencies, 0.99) * 1000:.1f}",
+        f"{outcome.server_cpu / done * 1000:.2f}",
+        f"{outcome.client_cpu / done * 1000:.2f}",
         len(outcome.errors),
     ]
 
@@ -289,10 +319,14 @@ def run_kind(database: Database, driver: Driver, args: argparse.Namespace) -> li
     paced_n = int(args.rate * 10)
     total = warm + args.n + paced_n
     raws = [encode(path, *driver.build(inbox, i)) for i in range(total)]
-    with uvicorn_server(database, args.workers) as port:
+    with uvicorn_server(database, args.workers) as (port, pid):
         asyncio.run(_closed_loop(port, raws[:warm], args.concurrency))  # load code; not timed
-        sustained = asyncio.run(_closed_loop(port, raws[warm : warm + args.n], args.concurrency))
-        paced = asyncio.run(_paced(port, raws[warm + args.n :], args.rate, args.concurrency))
+        closed = raws[warm : warm + args.n]
+        sustained = measured(pid, lambda: asyncio.run(_closed_loop(port, closed, args.concurrency)))
+        paced_raws = raws[warm + args.n :]
+        paced = measured(
+            pid, lambda: asyncio.run(_paced(port, paced_raws, args.rate, args.concurrency))
+        )
     return [
         row(driver.kind, "sustained (closed loop)", sustained, args.concurrency),
         row(driver.kind, f"paced at {args.rate:.0f}/s", paced, args.concurrency),
@@ -328,8 +362,12 @@ async def _through_asgi(path: str, requests: list[Request]) -> list[int]:
     for headers, body in requests:
         sent: list[dict[str, Any]] = []
 
-        async def receive(body: bytes = body) -> dict[str, Any]:
-            return {"type": "http.request", "body": body, "more_body": False}
+        bodies = [body]
+
+        async def receive(bodies: list[bytes] = bodies) -> dict[str, Any]:
+            if not bodies:  # the client waits for its answer (Django listens for a disconnect)
+                await asyncio.Event().wait()
+            return {"type": "http.request", "body": bodies.pop(), "more_body": False}
 
         async def send(message: dict[str, Any], sent: list[dict[str, Any]] = sent) -> None:
             sent.append(message)
@@ -408,8 +446,13 @@ def main() -> None:
             f"\nWebhook acknowledgement, {database_version()}, uvicorn --workers {args.workers}, "
             f"{os.cpu_count()} CPUs (load generator on the same machine)"
         )
-        headers = ["kind", "load", "n", "connections", "webhooks/s", "p50 ms", "p99 ms", "errors"]
+        headers = ["kind", "load", "n", "connections", "webhooks/s", "p50 ms", "p99 ms"]
+        headers += ["web CPU ms/ack", "load generator CPU ms/ack", "errors"]
         print_table(headers, rows)
+        print(
+            "web CPU: the uvicorn processes, all threads (Linux /proc); PostgreSQL's own CPU "
+            "is not included."
+        )
     finally:
         database.cleanup()
 

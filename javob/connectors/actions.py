@@ -188,19 +188,24 @@ def store_payload(
     """
     from javob.connectors.tasks import claims_pending_payloads, process_payload
 
+    queue_task = not claims_pending_payloads()
+    if version is not None:
+        # One statement, committed by itself (no BEGIN/COMMIT round trips); a task for it is
+        # queued after that commit.
+        payload_id = _insert_if_current(version, provider_id, body, headers)
+        if payload_id is not None and queue_task:
+            enqueue_on_commit(process_payload, payload_id)
+        return payload_id
     try:
         with transaction.atomic():
-            if version is None:
-                payload_id: int | None = InboundPayload.objects.create(
-                    workspace_id=inbox.workspace_id,
-                    inbox=inbox,
-                    provider_id=provider_id,
-                    body=body,
-                    headers=headers,
-                ).pk
-            else:
-                payload_id = _insert_if_current(version, provider_id, body, headers)
-            if payload_id is not None and not claims_pending_payloads():
+            payload_id = InboundPayload.objects.create(
+                workspace_id=inbox.workspace_id,
+                inbox=inbox,
+                provider_id=provider_id,
+                body=body,
+                headers=headers,
+            ).pk
+            if queue_task:
                 enqueue_on_commit(process_payload, payload_id)
     except IntegrityError:
         return None
