@@ -22,13 +22,17 @@ class InboxVersion:
     settings: str
 
 
-def inbox_versions(inbox_ids: list[int]) -> dict[int, InboxVersion]:
-    """The current version of each active inbox in `inbox_ids`."""
-    rows = (
-        Inbox.objects.filter(pk__in=inbox_ids, is_active=True)
+def active_inbox_with_version(inbox_id: int) -> tuple[Inbox, InboxVersion] | None:
+    """An active inbox and its version, read in one query (one snapshot of the row)."""
+    inbox = (
+        Inbox.objects.filter(pk=inbox_id, is_active=True)
         .annotate(
             raw_secrets=Cast("secrets", TextField()), raw_settings=Cast("settings", TextField())
         )
-        .values_list("pk", "kind", "raw_secrets", "raw_settings")
+        .first()
     )
-    return {row[0]: InboxVersion(*row) for row in rows}
+    if inbox is None:
+        return None
+    raw_secrets: str = getattr(inbox, "raw_secrets", None) or ""
+    raw_settings: str = getattr(inbox, "raw_settings", None) or ""
+    return inbox, InboxVersion(inbox.pk, inbox.kind, raw_secrets, raw_settings)

@@ -10,7 +10,9 @@ Each process keeps the connector of every inbox it has served, with the version 
 it was built from (`InboxVersion`). Storing a payload is one conditional insert that only
 happens while the inbox is active and still that version, so deactivating an inbox or
 rotating its secret takes effect at once in every process, with no read of the inbox per
-webhook. A rejected signature, a stale version and a GET handshake read the inbox afresh.
+webhook. A rejected signature, a failed insert (stale version or repeated delivery) and a GET
+handshake read the inbox afresh; the webhook is then verified and stored as before the cache
+existed (one read, one insert whose unique constraint drops a repeat).
 """
 
 from __future__ import annotations
@@ -23,9 +25,8 @@ from django.views.decorators.csrf import csrf_exempt
 
 from javob.connectors.actions import store_payload
 from javob.connectors.base import Connector, WebhookRejected, WebhookRequest
-from javob.connectors.queries import InboxVersion, inbox_versions
+from javob.connectors.queries import InboxVersion, active_inbox_with_version
 from javob.connectors.registry import connector_for, has_connector
-from javob.conversations.models import Inbox
 
 logger = logging.getLogger(__name__)
 KEPT_HEADERS = ("content-type", "user-agent")
@@ -57,22 +58,13 @@ _doors: dict[int, Door] = {}
 def _open_door(kind: str, inbox_id: int) -> Door | None:
     """Read the inbox afresh (None when it is unknown, inactive or of another kind)."""
     _doors.pop(inbox_id, None)
-    version = inbox_versions([inbox_id]).get(inbox_id)
-    if version is None or version.kind != kind or not has_connector(kind):
+    found = active_inbox_with_version(inbox_id)
+    if found is None or found[0].kind != kind or not has_connector(kind):
         return None
-    inbox = Inbox.objects.filter(pk=inbox_id).first()
-    if inbox is None:
-        return None
+    inbox, version = found
     door = Door(connector_for(inbox), version)
-    # The inbox may change between the two reads: then the version is older than the
-    # connector, and the first insert against it fails and reads both again.
     _doors[inbox_id] = door
     return door
-
-
-def forget_doors() -> None:
-    """Drop every cached connector (tests that rewrite inboxes behind the actions' back)."""
-    _doors.clear()
 
 
 def answer_webhook(kind: str, inbox_id: int, incoming: WebhookRequest) -> Answer:
@@ -89,33 +81,33 @@ def answer_webhook(kind: str, inbox_id: int, incoming: WebhookRequest) -> Answer
         return NOT_FOUND if _open_door(kind, inbox_id) is None else Answer(405, b"")
     cached = _doors.get(inbox_id)
     if cached is not None and cached.version.kind == kind:
-        answer_or_none = _receive(cached, incoming, retry_on_stale=True)
+        answer_or_none = _receive(cached, incoming, cached=True)
         if answer_or_none is not None:
             return answer_or_none
     door = _open_door(kind, inbox_id)
     if door is None:
         return NOT_FOUND
-    return _receive(door, incoming, retry_on_stale=False) or NOT_FOUND
+    return _receive(door, incoming, cached=False) or NOT_FOUND
 
 
-def _receive(door: Door, incoming: WebhookRequest, *, retry_on_stale: bool) -> Answer | None:
-    """Verify and store against `door`; None when the door may be stale (read it again)."""
+def _receive(door: Door, incoming: WebhookRequest, *, cached: bool) -> Answer | None:
+    """Verify and store against `door`; None when a `cached` door may be stale (the caller
+    then reads the inbox again and calls once more with `cached=False`)."""
     connector = door.connector
     try:
         connector.verify(incoming)
     except WebhookRejected as exc:
-        if retry_on_stale:
+        if cached:
             return None  # perhaps the secret was rotated since this door was built
         logger.warning("Webhook for inbox %s rejected: %s", door.version.inbox_id, exc)
         return Answer(401, b"rejected")
     headers = {key: incoming.headers[key] for key in KEPT_HEADERS if key in incoming.headers}
-    provider_id = connector.payload_id(incoming)
-    stored = store_payload(
-        connector.inbox, provider_id, incoming.body, headers, version=door.version
-    )
-    if stored is None and retry_on_stale:
-        # A repeated delivery, or the inbox changed (switched off, secret rotated): the
-        # caller reads the inbox again and tries once more; a repeat is then stored once.
+    payload = (connector.inbox, connector.payload_id(incoming), incoming.body, headers)
+    if not cached:
+        # Just read: stored as the view always did (a repeated delivery stores nothing).
+        store_payload(*payload)
+    elif store_payload(*payload, version=door.version) is None:
+        # Not stored: the inbox changed since this door was built, or a repeated delivery.
         return None
     return Answer(200, connector.ack_body, connector.ack_content_type)
 

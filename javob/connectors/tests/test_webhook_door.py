@@ -19,10 +19,11 @@ from django.test import Client
 
 from conftest import Cast, make_cast
 from javob.asgi import application
-from javob.connectors.actions import do_deactivate_inbox
+from javob.connectors.actions import do_deactivate_inbox, store_payload
 from javob.connectors.api.connector import ApiConnector
 from javob.connectors.asgi import WebhookDoor
 from javob.connectors.models import InboundPayload
+from javob.connectors.queries import active_inbox_with_version
 from javob.connectors.tests.support import expected_signature, post_signed, webhook_secret
 from javob.conversations.models import Inbox, Message
 from javob.conversations.settings_actions import check_rotate_webhook_secret, check_set_inbox_active
@@ -270,3 +271,34 @@ def test_the_django_view_shares_the_cache_and_its_invalidation(
     response = post_signed(client, cast.inbox_a, {"id": "v-2", "sender": {"id": "s"}})
     assert (response.status_code, response.content) == (404, b"no such inbox")
     assert list(InboundPayload.objects.values_list("provider_id", flat=True)) == ["v-1"]
+
+
+@pytest.mark.django_db
+def test_a_payload_is_stored_only_against_the_current_version_of_its_inbox(cast: Cast) -> None:
+    # given the version of an inbox as a process cached it
+    found = active_inbox_with_version(cast.inbox_a.pk)
+    assert found is not None
+    inbox, cached = found
+    # when its secret is rotated, then its settings change
+    check_rotate_webhook_secret(cast.alice, cast.inbox_a.pk)
+    rotated = active_inbox_with_version(cast.inbox_a.pk)
+    assert rotated is not None
+    Inbox.objects.filter(pk=inbox.pk).update(settings={"webhook_url": "https://h.example/new"})
+    # then neither old version stores anything
+    assert store_payload(inbox, "p-1", b"{}", {}, version=cached) is None
+    assert store_payload(inbox, "p-1", b"{}", {}, version=rotated[1]) is None
+    assert InboundPayload.objects.count() == 0
+    # while the current version stores it once, and a repeat of it not again
+    current = active_inbox_with_version(cast.inbox_a.pk)
+    assert current is not None
+    stored = store_payload(
+        inbox, "p-1", b"{}", {"content-type": "application/json"}, version=current[1]
+    )
+    assert stored == InboundPayload.objects.get(provider_id="p-1", inbox=inbox).pk
+    assert store_payload(inbox, "p-1", b"{}", {}, version=current[1]) is None
+    assert InboundPayload.objects.count() == 1
+    # and a switched-off inbox has no current version
+    do_deactivate_inbox(inbox)
+    assert active_inbox_with_version(cast.inbox_a.pk) is None
+    assert store_payload(inbox, "p-2", b"{}", {}, version=current[1]) is None
+    assert InboundPayload.objects.count() == 1
