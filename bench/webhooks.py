@@ -1,13 +1,17 @@
 #!/usr/bin/env python
 """Webhook acknowledge benchmark: latency (p50, p99) and sustained webhooks/s per connector.
 
-The real ASGI app (`javob.asgi:application`) runs under uvicorn with two worker processes
-(`--workers 2`), on a fresh database (SQLite, or PostgreSQL when DATABASE_URL names one whose
-name contains "bench"). A Python load generator (asyncio, raw sockets, keep-alive
-connections) posts distinct, correctly signed deliveries to `/hooks/<kind>/<inbox id>` the
-way the provider would, and times each request until its answer arrives. An acknowledged
-webhook is verified, stored raw under its provider id and its parsing task queued; the
-parsing itself happens later in a worker and is not part of the acknowledgement.
+The real ASGI app under `javob web --workers 2` (uvicorn, uvloop, httptools, no access log),
+on a fresh database (SQLite, or PostgreSQL when DATABASE_URL names one whose name contains
+"bench"). A Python load generator (asyncio, raw sockets, keep-alive connections) posts
+distinct, correctly signed deliveries to `/hooks/<kind>/<inbox id>` the way the provider
+would, and times each request until its answer arrives. An acknowledged webhook is verified
+and stored raw under its provider id; the parsing happens later in a worker (none runs here)
+and is not part of the acknowledgement.
+
+First, per kind, the CPU cost of one acknowledgement in this process (no HTTP, no load
+generator): through the ASGI application as uvicorn calls it, and through Django's test
+client (the Django view with its middleware). `--cpu-n 0` skips it, `--skip-http` runs only it.
 
 Connectors plug in through DRIVERS: a driver makes an inbox of its kind and builds the
 headers and body of delivery number i. Run `bench/webhooks.py --kind telegram` (default: all).
@@ -120,32 +124,20 @@ def free_port() -> int:
 
 
 @contextmanager
-def uvicorn_server(database: Database, workers: int) -> Iterator[int]:
-    """The ASGI app under uvicorn, `workers` processes, no access log (as in production)."""
+def uvicorn_server(database: Database, workers: int) -> Iterator[tuple[int, int]]:
+    """`javob web` (uvicorn, uvloop, httptools, no access log) with `workers` processes; the
+    port and the process id of the supervisor."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database.url, "JAVOB_LOG_LEVEL": "WARNING"}
     # The https public URL only served the webhook registration; served as https here, the
     # app would redirect plain-HTTP requests (TLS ends at a proxy in production).
     env.pop("JAVOB_PUBLIC_URL", None)
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "javob.asgi:application",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--lifespan",
-        "off",
-        "--no-access-log",
-        "--log-level",
-        "warning",
-    ]
+    command = [sys.executable, "-m", "javob.cli", "web", "--port", str(port)]
+    command += ["--workers", str(workers)]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)  # noqa: S603
     try:
         _wait_ready(port, process)
-        yield port
+        yield port, process.pid
     finally:
         process.terminate()
         try:
@@ -179,6 +171,29 @@ class Outcome:
     latencies: list[float]
     seconds: float
     errors: list[str]
+    # CPU seconds spent during the run by the web processes and by the load generator.
+    server_cpu: float = 0.0
+    client_cpu: float = 0.0
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process and its descendants, from Linux's /proc;
+    0.0 where /proc is not there."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return 0.0
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(tree_cpu(int(child)) for child in children)
+
+
+def measured(pid: int, run: Callable[[], Outcome]) -> Outcome:
+    server, client = tree_cpu(pid), time.process_time()
+    outcome = run()
+    outcome.server_cpu = tree_cpu(pid) - server
+    outcome.client_cpu = time.process_time() - client
+    return outcome
 
 
 def encode(path: str, headers: dict[str, str], body: bytes) -> bytes:
@@ -266,6 +281,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--rate", type=float, default=200.0, help="paced run: webhooks/s offered (200)"
     )
+    parser.add_argument(
+        "--cpu-n",
+        type=int,
+        default=1000,
+        help="in-process CPU cost: acknowledgements timed per path, 0 to skip (1000)",
+    )
+    parser.add_argument("--skip-http", action="store_true", help="only the in-process CPU cost")
     return parser.parse_args()
 
 
@@ -281,6 +303,8 @@ def row(kind: str, mode: str, outcome: Outcome, concurrency: int) -> list[object
         f"{done / outcome.seconds:.0f}",
         f"{percentile(outcome.latencies, 0.5) * 1000:.1f}",
         f"{percentile(outcome.latencies, 0.99) * 1000:.1f}",
+        f"{outcome.server_cpu / done * 1000:.2f}",
+        f"{outcome.client_cpu / done * 1000:.2f}",
         len(outcome.errors),
     ]
 
@@ -295,14 +319,105 @@ def run_kind(database: Database, driver: Driver, args: argparse.Namespace) -> li
     paced_n = int(args.rate * 10)
     total = warm + args.n + paced_n
     raws = [encode(path, *driver.build(inbox, i)) for i in range(total)]
-    with uvicorn_server(database, args.workers) as port:
+    with uvicorn_server(database, args.workers) as (port, pid):
         asyncio.run(_closed_loop(port, raws[:warm], args.concurrency))  # load code; not timed
-        sustained = asyncio.run(_closed_loop(port, raws[warm : warm + args.n], args.concurrency))
-        paced = asyncio.run(_paced(port, raws[warm + args.n :], args.rate, args.concurrency))
+        closed = raws[warm : warm + args.n]
+        sustained = measured(pid, lambda: asyncio.run(_closed_loop(port, closed, args.concurrency)))
+        paced_raws = raws[warm + args.n :]
+        paced = measured(
+            pid, lambda: asyncio.run(_paced(port, paced_raws, args.rate, args.concurrency))
+        )
     return [
         row(driver.kind, "sustained (closed loop)", sustained, args.concurrency),
         row(driver.kind, f"paced at {args.rate:.0f}/s", paced, args.concurrency),
     ]
+
+
+# --- CPU per acknowledgement, in this process -------------------------------------------
+
+
+def _asgi_post(path: str, headers: dict[str, str], body: bytes) -> dict[str, Any]:
+    raw_headers = [(b"host", b"127.0.0.1"), (b"content-length", str(len(body)).encode())]
+    raw_headers += [(name.lower().encode(), value.encode()) for name, value in headers.items()]
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "https",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": raw_headers,
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
+
+
+async def _through_asgi(path: str, requests: list[Request]) -> list[int]:
+    from javob.asgi import application
+
+    statuses = []
+    for headers, body in requests:
+        sent: list[dict[str, Any]] = []
+
+        bodies = [body]
+
+        async def receive(bodies: list[bytes] = bodies) -> dict[str, Any]:
+            if not bodies:  # the client waits for its answer (Django listens for a disconnect)
+                await asyncio.Event().wait()
+            return {"type": "http.request", "body": bodies.pop(), "more_body": False}
+
+        async def send(message: dict[str, Any], sent: list[dict[str, Any]] = sent) -> None:
+            sent.append(message)
+
+        await application(_asgi_post(path, headers, body), receive, send)
+        statuses.append(int(sent[0]["status"]))
+    return statuses
+
+
+def _through_test_client(path: str, requests: list[Request]) -> list[int]:
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    statuses = []
+    for headers, body in requests:
+        extra = {name: value for name, value in headers.items() if name != "Content-Type"}
+        response = client.post(
+            path, data=body, content_type=headers["Content-Type"], headers=extra, secure=True
+        )
+        statuses.append(response.status_code)
+    return statuses
+
+
+def cpu_per_ack(driver: Driver, n: int) -> list[list[object]]:
+    """CPU seconds of this process (all its threads) per acknowledgement, without HTTP
+    parsing or a load generator: through the ASGI application (what uvicorn calls) and through
+    Django's test client (the Django view with its middleware)."""
+    from javob.accounts.actions import do_create_workspace
+
+    workspace, _owner = do_create_workspace(f"CPU {driver.kind}", f"cpu-{driver.kind}@b.example")
+    inbox = driver.create_inbox(workspace)
+    path = f"/hooks/{driver.kind}/{inbox.pk}"
+    warm = 200
+    requests = [driver.build(inbox, 50_000_000 + i) for i in range(2 * (warm + n))]
+    paths: list[tuple[str, Callable[[list[Request]], list[int]]]] = [
+        ("ASGI app in-process", lambda batch: asyncio.run(_through_asgi(path, batch))),
+        ("Django test client", lambda batch: _through_test_client(path, batch)),
+    ]
+    rows: list[list[object]] = []
+    for number, (name, run) in enumerate(paths):
+        batch = requests[number * (warm + n) : (number + 1) * (warm + n)]
+        run(batch[:warm])
+        wall, cpu = time.perf_counter(), time.process_time()
+        statuses = run(batch[warm:])
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        errors = sum(status != 200 for status in statuses)
+        rows.append(
+            [driver.kind, name, n, f"{cpu / n * 1000:.2f}", f"{wall / n * 1000:.2f}", errors]
+        )
+    return rows
 
 
 def main() -> None:
@@ -316,14 +431,28 @@ def main() -> None:
 
         setup_django(database)
         rows: list[list[object]] = []
+        cpu_rows: list[list[object]] = []
         for kind in args.kinds or sorted(DRIVERS):
-            rows += run_kind(database, DRIVERS[kind], args)
+            if args.cpu_n:
+                cpu_rows += cpu_per_ack(DRIVERS[kind], args.cpu_n)
+            if not args.skip_http:
+                rows += run_kind(database, DRIVERS[kind], args)
+        if cpu_rows:
+            print(f"\nCPU per acknowledgement in one process, {database_version()}")
+            print_table(["kind", "path", "n", "CPU ms", "wall ms", "errors"], cpu_rows)
+        if not rows:
+            return
         print(
             f"\nWebhook acknowledgement, {database_version()}, uvicorn --workers {args.workers}, "
             f"{os.cpu_count()} CPUs (load generator on the same machine)"
         )
-        headers = ["kind", "load", "n", "connections", "webhooks/s", "p50 ms", "p99 ms", "errors"]
+        headers = ["kind", "load", "n", "connections", "webhooks/s", "p50 ms", "p99 ms"]
+        headers += ["web CPU ms/ack", "load generator CPU ms/ack", "errors"]
         print_table(headers, rows)
+        print(
+            "web CPU: the uvicorn processes, all threads (Linux /proc); PostgreSQL's own CPU "
+            "is not included."
+        )
     finally:
         database.cleanup()
 

@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP through Django, websockets through Channels."""
+"""ASGI entry point: HTTP through Django (webhook POSTs through a small door in front of it),
+websockets through Channels."""
 
 import os
 from typing import Any
@@ -12,6 +13,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from javob.connectors.asgi import WebhookDoor  # noqa: E402
 from javob.connectors.webchat.routing import widget_urlpatterns  # noqa: E402
 from javob.realtime.routing import websocket_urlpatterns  # noqa: E402
 
@@ -35,4 +37,5 @@ async def websocket_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         await origin_checked(scope, receive, send)
 
 
-application = ProtocolTypeRouter({"http": django_app, "websocket": websocket_app})
+# Provider webhooks skip Django's request machinery (see javob.connectors.asgi).
+application = ProtocolTypeRouter({"http": WebhookDoor(django_app), "websocket": websocket_app})

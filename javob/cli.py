@@ -36,13 +36,19 @@ def run_role(role: str, args: list[str]) -> None:
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     if role == "web":
         parser.add_argument("--workers", type=int, default=1)
+        parser.add_argument(
+            "--access-log",
+            action="store_true",
+            default=os.environ.get("JAVOB_ACCESS_LOG", "") == "1",
+            help="log every request (off by default: the proxy in front logs them)",
+        )
     options = parser.parse_args(args)
     if role == "demo":
         demo(options.host, options.port)
     elif role == "run":
         run(options.host, options.port)
     elif role == "web":
-        web(options.host, options.port, options.workers)
+        web(options.host, options.port, options.workers, access_log=options.access_log)
     elif role == "worker":
         worker()
     else:
@@ -51,7 +57,7 @@ def run_role(role: str, args: list[str]) -> None:
         call_command("scheduler")
 
 
-def web(host: str, port: int, workers: int = 1) -> None:
+def web(host: str, port: int, workers: int = 1, *, access_log: bool = False) -> None:
     import uvicorn
 
     uvicorn.run(
@@ -60,7 +66,12 @@ def web(host: str, port: int, workers: int = 1) -> None:
         port=port,
         workers=workers,
         proxy_headers=True,
-        log_level="info",
+        log_level=os.environ.get("JAVOB_LOG_LEVEL", "info").lower(),
+        access_log=access_log,
+        # C event loop and HTTP parser (locked dependencies): cheaper per request than the
+        # pure-Python ones. Without the access log a request writes no line.
+        loop="uvloop",
+        http="httptools",
         lifespan="off",
     )
 
@@ -72,9 +83,25 @@ def worker() -> None:
     if settings.REDIS_URL:
         call_command("rqworker", "default", with_scheduler=True)
     else:
+        payload_thread(threading.Event()).start()
         call_command(
             "db_worker", queue_name="*", interval=settings.JAVOB_WORKER_INTERVAL, reload=False
         )
+
+
+def payload_thread(stop: threading.Event) -> threading.Thread:
+    """With the database task queue, stored webhook payloads are claimed directly by this
+    thread of the worker (no task row per webhook; see javob.connectors.tasks)."""
+    from django.conf import settings
+
+    from javob.connectors.tasks import run_payload_worker
+
+    return threading.Thread(
+        target=run_payload_worker,
+        args=(stop, settings.JAVOB_WORKER_INTERVAL),
+        name="payloads",
+        daemon=True,
+    )
 
 
 def run(host: str, port: int) -> None:
@@ -109,6 +136,7 @@ def run_in_process(host: str, port: int) -> None:
     )
     threads = [
         threading.Thread(target=task_worker.run, name="worker", daemon=True),
+        payload_thread(stop),
         threading.Thread(
             target=run_forever,
             args=(settings.JAVOB_SCHEDULER_INTERVAL, stop),
@@ -119,7 +147,13 @@ def run_in_process(host: str, port: int) -> None:
     for thread in threads:
         thread.start()
     config = uvicorn.Config(
-        "javob.asgi:application", host=host, port=port, log_level="info", lifespan="off"
+        "javob.asgi:application",
+        host=host,
+        port=port,
+        log_level="info",
+        loop="uvloop",
+        http="httptools",
+        lifespan="off",
     )
     try:
         uvicorn.Server(config).run()

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
+from django.db.models import Field
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from javob.accounts.models import Membership, Workspace
 from javob.connectors.health import record_error, record_ok
 from javob.connectors.models import InboundPayload
+from javob.connectors.queries import InboxVersion
 from javob.connectors.registry import connector_class, connector_for, has_connector
 from javob.conversations.models import ChannelKind, Inbox
 from javob.conversations.queries import access_inbox
@@ -162,26 +167,84 @@ def do_remove_inbox(inbox: Inbox) -> str:
 
 
 def store_payload(
-    inbox: Inbox, provider_id: str | None, body: bytes, headers: dict[str, str]
+    inbox: Inbox,
+    provider_id: str | None,
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    version: InboxVersion | None = None,
 ) -> int | None:
     """Keep a verified webhook body and queue its parsing; None when the provider already
-    delivered this one.
+    delivered this one (or, with `version`, when the inbox is no longer that version).
 
     The unique constraint on (inbox, provider id) decides, so a new delivery costs one insert
-    and no lookup; with the database task queue the task row commits in the same transaction.
-    """
-    from javob.connectors.tasks import process_payload
+    and no lookup. With the database task queue the payload row is the queue entry (workers
+    claim pending payloads, see `tasks.run_payload_worker`); other queues get a task after
+    commit.
 
+    With `version` (the webhook door's cached inbox) the insert only happens while the inbox
+    is active and unchanged since the signature was checked against it: switching an inbox
+    off or rotating its secret takes effect at once, without reading the inbox per webhook.
+    """
+    from javob.connectors.tasks import claims_pending_payloads, process_payload
+
+    queue_task = not claims_pending_payloads()
+    if version is not None:
+        # One statement, committed by itself (no BEGIN/COMMIT round trips); a task for it is
+        # queued after that commit.
+        payload_id = _insert_if_current(version, provider_id, body, headers)
+        if payload_id is not None and queue_task:
+            enqueue_on_commit(process_payload, payload_id)
+        return payload_id
     try:
         with transaction.atomic():
-            payload = InboundPayload.objects.create(
+            payload_id = InboundPayload.objects.create(
                 workspace_id=inbox.workspace_id,
                 inbox=inbox,
                 provider_id=provider_id,
                 body=body,
                 headers=headers,
-            )
-            enqueue_on_commit(process_payload, payload.pk)
+            ).pk
+            if queue_task:
+                enqueue_on_commit(process_payload, payload_id)
     except IntegrityError:
         return None
-    return payload.pk
+    return payload_id
+
+
+def _insert_if_current(
+    version: InboxVersion, provider_id: str | None, body: bytes, headers: dict[str, str]
+) -> int | None:
+    """One statement: insert the payload if the inbox still is `version`, unless the provider
+    id is already stored. The same SQL on PostgreSQL and SQLite (>= 3.35 for RETURNING)."""
+    connection = connections[InboundPayload.objects.db]
+
+    def field(name: str) -> Field[Any, Any]:
+        return cast("Field[Any, Any]", InboundPayload._meta.get_field(name))
+
+    quote = connection.ops.quote_name
+    given = {
+        "provider_id": provider_id,
+        "body": field("body").get_db_prep_value(body, connection),
+        "headers": field("headers").get_db_prep_value(headers, connection),
+        "received_at": field("received_at").get_db_prep_value(timezone.now(), connection),
+        "attempts": 0,
+        "error": "",
+        "ignored": "",
+    }
+    columns = ", ".join(quote(name) for name in ["workspace_id", "inbox_id", *given])
+    # Only quoted identifiers from the models are formatted in; every value is a parameter.
+    sql = (
+        f"INSERT INTO {quote(InboundPayload._meta.db_table)} ({columns}) "  # noqa: S608
+        f"SELECT workspace_id, id, {', '.join(['%s'] * len(given))} "
+        f"FROM {quote(Inbox._meta.db_table)} "
+        "WHERE id = %s AND kind = %s AND is_active = %s AND secrets = %s "
+        "AND CAST(settings AS TEXT) = %s "
+        "ON CONFLICT DO NOTHING RETURNING id"
+    )
+    params = [*given.values(), version.inbox_id, version.kind, True]
+    params += [version.secrets, version.settings]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return int(row[0]) if row else None

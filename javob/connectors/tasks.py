@@ -3,17 +3,23 @@
 A worker claims a payload with a conditional UPDATE that sets a lease, so any number of
 workers run safely; one that dies lets the lease run out and the scheduler's sweep hands the
 payload to another. Receiving is idempotent, so a payload processed twice stores nothing twice.
+
+With the database task queue (no Redis) a stored payload is its own queue entry: workers
+claim pending payloads directly (`run_payload_worker`), so a webhook writes one row, not a
+payload and a task row. With other queues each payload is queued as a `process_payload` task.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from django.db.models import F, Q
 from django.tasks import task
 from django.utils import timezone
+from django_tasks_db.backend import DatabaseBackend
 from pydantic import ValidationError
 
 from javob.connectors.base import Connector, Ignored, Parsed
@@ -89,8 +95,38 @@ def _finish(payload_id: int, *, error: str, ignored: str = "") -> None:
     )
 
 
-def pending_payloads(grace_seconds: int = 30) -> list[int]:
-    """Stored payloads no worker has finished: a task was lost or a worker died."""
+def claims_pending_payloads() -> bool:
+    """True when workers claim stored payloads directly (the database task queue), so that
+    storing a payload queues no task."""
+    return isinstance(process_payload.get_backend(), DatabaseBackend)
+
+
+def drain_payloads(batch: int = 100) -> int:
+    """Process pending payloads, oldest first, until none is left unclaimed; how many this
+    call processed. Safe to run in any number of workers: each payload is claimed first."""
+    done = 0
+    while ids := pending_payloads(grace_seconds=0, limit=batch):
+        done += sum(process_payload.call(payload_id) != "skipped" for payload_id in ids)
+    return done
+
+
+def run_payload_worker(stop: threading.Event, interval: float) -> None:
+    """The loop of the worker role's payload thread: drain, then wait `interval` seconds
+    when there was nothing to do. An error (a database outage) is logged and retried."""
+    while not stop.is_set():
+        try:
+            if not drain_payloads():
+                stop.wait(interval)
+        except Exception:
+            logger.exception("Processing stored payloads failed; retrying")
+            stop.wait(max(interval, 1.0))
+        finally:
+            close_old_connections()
+
+
+def pending_payloads(grace_seconds: int = 30, limit: int = 1000) -> list[int]:
+    """Stored payloads no worker has finished: a task was lost or a worker died (or, with
+    `grace_seconds=0`, every payload waiting for a worker)."""
     now = timezone.now()
     return list(
         InboundPayload.objects.filter(
@@ -99,7 +135,7 @@ def pending_payloads(grace_seconds: int = 30) -> list[int]:
         )
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
         .order_by("received_at", "pk")
-        .values_list("pk", flat=True)[:1000]
+        .values_list("pk", flat=True)[:limit]
     )
 
 
