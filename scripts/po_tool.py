@@ -182,10 +182,10 @@ def english() -> None:
 _KEEP = re.compile(
     r"%\([a-z_0-9]+\)[-+ #0-9.]*[a-zA-Z]|%[sd]|\{\{[^}]*\}\}|\{[a-z_0-9.]*\}|`[^`]*`|<[^>]+>"
     r"|&[a-z]+;|https?://\S+|http\(s\)|[\w.+-]+@[\w.-]+|\b[A-Z]{2,}[a-z]*\b|\b[a-z]+_[a-z_]+\b"
-    r"|\b[A-Z]-[A-Za-z-]+|\b\w+=\w+\b|\bemail\b"
+    r"|\b[A-Z]-[A-Za-z-]+|\b\w+=\w+\b|\bemail\b|\b\d+(?:\.\d+)+[a-z]?\b"
     r"|\b(?:Telegram|WhatsApp|Instagram|Messenger|Email|Twilio|Eskiz|Play Mobile|"
     r"Zendesk|Chatwoot|Google|Gmail|Outlook|X|IMAP|SMTP|LMTP|TOTP|webhook|Webhook|Bearer|Meta|"
-    r"Ctrl|Enter|Esc|Shift|Markdown\w*)\b"
+    r"Ctrl|Enter|Esc|Shift|OAuth|Account SID|Messaging Service SID|Markdown\w*)\b"
 )
 
 
