@@ -9,6 +9,7 @@ from "pending" to "stored" (with the attachment) or "failed" (after the last att
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -18,6 +19,33 @@ from javob.conversations import events
 from javob.conversations.actions import MAX_TEXT, store_attachment
 from javob.conversations.models import Direction, EventKind, Message, SenderType
 from javob.core.types import InboundEdit
+
+
+def fetch_pending_media[C](
+    message_id: int,
+    connector_class: Callable[[Any], C],
+    fetch_one: Callable[[C, int, dict[str, Any]], bool],
+    schedule_retry: Callable[[int, int], None],
+) -> str:
+    """Download every pending file of one message (a connector's `fetch_media` task): stored
+    files are skipped; `fetch_one` returns False when a transient failure leaves a file for
+    another attempt, and then `schedule_retry(message_id, attempt)` is called once."""
+    message = Message.objects.select_related("inbox").filter(pk=message_id).first()
+    if message is None:
+        return "gone"
+    connector = connector_class(message.inbox)
+    pending = [
+        entry
+        for entry in message.metadata.get("media", [])
+        if isinstance(entry, dict) and entry.get("status") == "pending"
+    ]
+    retry = False
+    for entry in pending:
+        retry |= not fetch_one(connector, message_id, entry)
+    if retry:
+        schedule_retry(message_id, int(pending[0].get("attempts", 0)) + 1)
+        return "retry"
+    return "done"
 
 
 def receive_edit(edit: InboundEdit) -> bool:

@@ -19,8 +19,7 @@ from django.utils.translation import gettext as _
 from javob.connectors import health
 from javob.connectors.x.api import XError
 from javob.connectors.x.connector import XConnector
-from javob.conversations.edits import media_failed, store_media
-from javob.conversations.models import Message
+from javob.conversations.edits import fetch_pending_media, media_failed, store_media
 
 logger = logging.getLogger(__name__)
 MAX_DOWNLOAD_BYTES = 25 * 1024 * 1024
@@ -31,22 +30,7 @@ RETRY_BASE_SECONDS = 30.0
 @task()
 def fetch_media(message_id: int) -> str:
     """Download every pending file of one message. Idempotent: stored files are skipped."""
-    message = Message.objects.select_related("inbox").filter(pk=message_id).first()
-    if message is None:
-        return "gone"
-    connector = XConnector(message.inbox)
-    pending = [
-        entry
-        for entry in message.metadata.get("media", [])
-        if isinstance(entry, dict) and entry.get("status") == "pending"
-    ]
-    retry = False
-    for entry in pending:
-        retry |= not _fetch_one(connector, message_id, entry)
-    if retry:
-        _schedule_retry(message_id, int(pending[0].get("attempts", 0)) + 1)
-        return "retry"
-    return "done"
+    return fetch_pending_media(message_id, XConnector, _fetch_one, _schedule_retry)
 
 
 def _fetch_one(connector: XConnector, message_id: int, entry: dict[str, Any]) -> bool:
