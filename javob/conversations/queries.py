@@ -15,7 +15,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from javob.accounts.models import Membership, Role
-from javob.conversations.models import Conversation, Event, Inbox, Message
+from javob.conversations.models import Conversation, Direction, Event, Inbox, Message
 from javob.core.errors import ActionError, NotFound
 
 
@@ -171,3 +171,21 @@ def page(
     rows = list(query.order_by("-last_activity_at", "-id")[: limit + 1])
     next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     return rows[:limit], next_cursor
+
+
+def replied_external_id(message: Message) -> str:
+    """The provider id of the customer's message a public reply answers (a Meta comment, an X
+    post): the one it replies to, else the customer's latest in the conversation; "" if none."""
+    replied = message.reply_to
+    if replied is not None and replied.direction == Direction.INCOMING and replied.external_id:
+        return replied.external_id
+    latest = (
+        Message.objects.filter(
+            conversation_id=message.conversation_id, direction=Direction.INCOMING
+        )
+        .exclude(external_id=None)
+        .order_by("-created_at", "-id")
+        .values_list("external_id", flat=True)
+        .first()
+    )
+    return latest or ""

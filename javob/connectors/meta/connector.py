@@ -33,6 +33,7 @@ from javob.connectors.meta.messaging import Events, parse_messaging
 from javob.connectors.meta.window import window
 from javob.contacts.actions import normalize_identity
 from javob.conversations.models import DELIVERY_RANK, Delivery, Direction, Message
+from javob.conversations.queries import replied_external_id
 from javob.core.http import Upload
 from javob.core.types import DeliveryUpdate, Identity
 
@@ -195,7 +196,7 @@ class MetaMessagingConnector(MetaConnector):
 
     def _answer_comment(self, message: Message) -> str:
         """Public: a reply under the comment. Private: one direct message to its author."""
-        comment_id = _replied_comment(message)
+        comment_id = replied_external_id(message)
         if not comment_id:
             raise GraphError(
                 _("There is no comment to answer in this conversation."), permanent=True
@@ -212,23 +213,6 @@ class MetaMessagingConnector(MetaConnector):
 def _identity_value(kind: str, value: str) -> str:
     """The customer's id as contacts store it (Instagram ids are kept in lower case)."""
     return normalize_identity(Identity(kind, value)).value
-
-
-def _replied_comment(message: Message) -> str:
-    """The comment a reply answers: the one it replies to, else the customer's latest."""
-    replied = message.reply_to
-    if replied is not None and replied.direction == Direction.INCOMING and replied.external_id:
-        return replied.external_id
-    latest = (
-        Message.objects.filter(
-            conversation_id=message.conversation_id, direction=Direction.INCOMING
-        )
-        .exclude(external_id=None)
-        .order_by("-created_at", "-id")
-        .values_list("external_id", flat=True)
-        .first()
-    )
-    return latest or ""
 
 
 def _message_id(data: dict[str, Any]) -> str:

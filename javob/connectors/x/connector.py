@@ -34,7 +34,8 @@ from javob.connectors.x.api import DEFAULT_API_URL, Credentials, XApi, XError
 from javob.connectors.x.inbound import PUBLIC_THREAD, parse_body
 from javob.connectors.x.signing import SIGNATURE_HEADER, body_signature_ok, crc_response
 from javob.connectors.x.text import MAX_DM, MAX_POST, weighted_length
-from javob.conversations.models import Direction, Message
+from javob.conversations.models import Message
+from javob.conversations.queries import replied_external_id
 from javob.core.errors import ActionError
 from javob.core.tasks import enqueue_on_commit
 from javob.core.types import InboundMessage
@@ -296,7 +297,7 @@ class XConnector(Connector):
 
     def _post(self, message: Message) -> str:
         self._check(message, MAX_POST)
-        replied = _replied_post(message)
+        replied = replied_external_id(message)
         if not replied:
             raise XError(_("There is no post to answer in this conversation."), transient=False)
         body = {"text": message.text, "reply": {"in_reply_to_tweet_id": replied}}
@@ -328,20 +329,3 @@ def _id(data: dict[str, Any], key: str) -> str:
     if not value:
         raise XError(_("X accepted the message but gave no id."), transient=False)
     return str(value)
-
-
-def _replied_post(message: Message) -> str:
-    """The post a public reply answers: the one it replies to, else the customer's latest."""
-    replied = message.reply_to
-    if replied is not None and replied.direction == Direction.INCOMING and replied.external_id:
-        return replied.external_id
-    latest = (
-        Message.objects.filter(
-            conversation_id=message.conversation_id, direction=Direction.INCOMING
-        )
-        .exclude(external_id=None)
-        .order_by("-created_at", "-id")
-        .values_list("external_id", flat=True)
-        .first()
-    )
-    return latest or ""
