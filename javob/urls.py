@@ -3,11 +3,13 @@ from django.urls import include, path
 
 from javob.api import api
 from javob.connectors.email.views import inbound_mime
+from javob.connectors.sms.media import serve as sms_media
 from javob.connectors.views import hook
 
 urlpatterns = [
     path("api/v1/", api.urls),
     path("hooks/<slug:kind>/<int:inbox_id>", hook, name="hook"),
+    path("hooks/sms/media/<str:token>", sms_media, name="sms_media"),
     path("widget/", include("javob.connectors.webchat.urls")),
     path("hooks/email/<int:inbox_id>/mime", inbound_mime, name="email_mime"),
     path("admin/", admin.site.urls),

@@ -57,6 +57,15 @@ class Ignored:
 Parsed = InboundMessage | DeliveryUpdate | InboundEdit | Ignored
 
 
+@dataclass(frozen=True, slots=True)
+class OutgoingFile:
+    """A file an agent wants to send with a reply, as far as a provider's limits care."""
+
+    filename: str
+    content_type: str
+    size: int
+
+
 class Connector:
     """Base of every provider connector. Subclasses set `kind` and override what they support."""
 
@@ -100,6 +109,12 @@ class Connector:
     def check_reply_text(self, conversation: Conversation, text: str) -> None:
         """Raise ActionError when the provider would refuse this text (X's 280 characters for
         a public reply), so the agent hears it before anything is queued."""
+        return None
+
+    def check_reply_files(self, conversation: Conversation, files: Sequence[OutgoingFile]) -> None:
+        """Raise ActionError when the provider would refuse these files (too many, too large,
+        a type it does not take, a channel that cannot carry files), so the agent hears it
+        before anything is queued. Called with the files of every reply, also with none."""
         return None
 
     def limits(self) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from javob.accounts.models import Membership, Workspace
 from javob.accounts.queries import access_agent, access_team
+from javob.connectors.base import OutgoingFile
 from javob.connectors.registry import connector_for, has_connector
 from javob.contacts.actions import resolve_contact
 from javob.contacts.models import Contact
@@ -297,9 +299,15 @@ def _touch(conversation: Conversation, now: dt.datetime, *, incoming: bool = Fal
 
 
 def check_send_reply(
-    actor: Membership, conversation_id: int, text: str, *, html: str = ""
+    actor: Membership,
+    conversation_id: int,
+    text: str,
+    *,
+    html: str = "",
+    files: Sequence[OutgoingFile] = (),
 ) -> Message:
-    """Queue a reply to the customer; a task delivers it after commit."""
+    """Queue a reply to the customer; a task delivers it after commit. `files` describes the
+    attachments the caller stores with it, so the channel can refuse them first."""
     text = _require_text(text, html)
     with transaction.atomic():
         conversation = access_conversation(actor, conversation_id, lock=True)
@@ -308,6 +316,7 @@ def check_send_reply(
             connector = connector_for(conversation.inbox)
             connector.check_reply(conversation)
             connector.check_reply_text(conversation, text)
+            connector.check_reply_files(conversation, files)
         return do_send_reply(conversation, text, html=html, actor=actor)
 
 

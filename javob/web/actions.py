@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from javob.accounts.models import Membership
+from javob.connectors.base import OutgoingFile
 from javob.conversations import actions as conversation_actions
 from javob.conversations.models import Conversation, Message
 from javob.core.errors import ActionError, NotFound
@@ -105,7 +106,17 @@ def check_post_message(
             message = conversation_actions.check_add_note(member, conversation_id, text)
             do_record_mentions(member, message)
         else:
-            message = conversation_actions.check_send_reply(member, conversation_id, text)
+            described = [
+                OutgoingFile(
+                    f.name or "attachment",
+                    f.content_type or "application/octet-stream",
+                    f.size or 0,
+                )
+                for f in files
+            ]
+            message = conversation_actions.check_send_reply(
+                member, conversation_id, text, files=described
+            )
         for upload in files:
             conversation_actions.store_attachment(
                 message,

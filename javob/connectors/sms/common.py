@@ -24,19 +24,27 @@ def normalise_phone(value: str) -> str:
     return "+" + value if value.isdigit() else value
 
 
-def recipient(conversation: Conversation) -> str:
+def phone_of(conversation: Conversation) -> str:
+    """The contact's phone number in E.164, or "" when they have none."""
     identity = conversation.contact.identities.filter(kind=PHONE).order_by("pk").first()
-    if identity is None:
+    return normalise_phone(identity.value) if identity is not None else ""
+
+
+def recipient(conversation: Conversation) -> str:
+    phone = phone_of(conversation)
+    if not phone:
         raise DeliveryError(_("The contact has no phone number to write to."), permanent=True)
-    return normalise_phone(identity.value)
+    return phone
+
+
+def no_files_sentence() -> str:
+    return _("This SMS gateway sends text only: a reply cannot carry files; send a link instead.")
 
 
 def refuse_files(message: Message) -> None:
+    """The last guard of a gateway send (a reply queued by a path that did not check)."""
     if message.attachments.exists():
-        raise DeliveryError(
-            _("An SMS reply cannot carry files; send a link to the file instead."),
-            permanent=True,
-        )
+        raise DeliveryError(no_files_sentence(), permanent=True)
 
 
 def retry_after(response: Response) -> float:

@@ -30,6 +30,8 @@ class SmsConnector(Connector):
         "from_number",
         "messaging_service_sid",
         "api_url",
+        "mms_prefixes",
+        "media_url_max_age",
         # An HTTP gateway (presets.py fills these for Eskiz and Play Mobile)
         "preset",
         "sender",

@@ -31,11 +31,19 @@ from urllib.parse import parse_qsl, urlencode
 from django.utils.translation import gettext as _
 
 from javob.connectors import health
-from javob.connectors.base import DeliveryError, Ignored, Parsed, WebhookRejected, WebhookRequest
+from javob.connectors.base import (
+    DeliveryError,
+    Ignored,
+    OutgoingFile,
+    Parsed,
+    WebhookRejected,
+    WebhookRequest,
+)
 from javob.connectors.sms.actions import do_store_session_token
 from javob.connectors.sms.common import (
     PHONE,
     json_or_none,
+    no_files_sentence,
     normalise_phone,
     recipient,
     refuse_files,
@@ -49,7 +57,7 @@ from javob.core.http import OutboundError, Response, request
 from javob.core.types import DeliveryUpdate, Identity, InboundMessage
 
 if TYPE_CHECKING:
-    from javob.conversations.models import Message
+    from javob.conversations.models import Conversation, Message
 
 logger = logging.getLogger(__name__)
 AUTHS = ("none", "bearer", "basic", "login")
@@ -237,6 +245,16 @@ class GatewayConnector(SmsConnector):
         )
 
     # ---- sending ----
+
+    def limits(self) -> list[str]:
+        return [no_files_sentence()]
+
+    def reply_notes(self, conversation: Conversation) -> list[str]:
+        return [no_files_sentence()]
+
+    def check_reply_files(self, conversation: Conversation, files: Sequence[OutgoingFile]) -> None:
+        if files:
+            raise ActionError(no_files_sentence(), field="files")
 
     def send(self, message: Message) -> str:
         refuse_files(message)

@@ -26,13 +26,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from javob.connectors import health
-from javob.connectors.base import DeliveryError, Ignored, Parsed, WebhookRejected, WebhookRequest
+from javob.connectors.base import (
+    DeliveryError,
+    Ignored,
+    OutgoingFile,
+    Parsed,
+    WebhookRejected,
+    WebhookRequest,
+)
+from javob.connectors.sms import media
 from javob.connectors.sms.common import (
     PHONE,
     json_or_none,
     normalise_phone,
+    phone_of,
     recipient,
-    refuse_files,
     retry_after,
     short,
 )
@@ -43,7 +51,7 @@ from javob.core.tasks import enqueue_on_commit
 from javob.core.types import DeliveryUpdate, Identity, InboundMessage
 
 if TYPE_CHECKING:
-    from javob.conversations.models import Message
+    from javob.conversations.models import Conversation, Message
 
 logger = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://api.twilio.com"
@@ -67,6 +75,8 @@ ERROR_TEXTS = {
     "30006": gettext_lazy("The number is a landline or its carrier is unreachable."),
     "30007": gettext_lazy("The carrier filtered the message."),
     "30008": gettext_lazy("Unknown error from the carrier."),
+    "30011": gettext_lazy("The handset does not take MMS, or has MMS switched off."),
+    "21621": gettext_lazy("The sending number is not enabled for MMS."),
 }
 
 
@@ -126,7 +136,9 @@ class TwilioConnector(SmsConnector):
                 field="auth_token",
             )
 
-    def _call(self, method: str, url: str, data: dict[str, str] | None = None) -> Response:
+    def _call(
+        self, method: str, url: str, data: dict[str, str] | list[tuple[str, str]] | None = None
+    ) -> Response:
         credentials = f"{self.setting('account_sid')}:{self.secret('auth_token')}"
         headers = {
             "Authorization": "Basic " + base64.b64encode(credentials.encode()).decode(),
@@ -229,19 +241,34 @@ class TwilioConnector(SmsConnector):
 
     # ---- sending ----
 
+    def reply_notes(self, conversation: Conversation) -> list[str]:
+        prefixes = ", ".join(media.mms_prefixes(self.inbox))
+        return [
+            _(
+                "Files go by MMS: at most 10 files, 5 MB in all, to numbers starting with "
+                "%(prefixes)s."
+            )
+            % {"prefixes": prefixes}
+        ]
+
+    def check_reply_files(self, conversation: Conversation, files: Sequence[OutgoingFile]) -> None:
+        if files:
+            media.check_files(self.inbox, phone_of(conversation), files)
+
     def send(self, message: Message) -> str:
         from javob.connectors.actions import webhook_url
 
-        refuse_files(message)
-        data = {
-            "To": recipient(message.conversation),
-            "Body": message.text,
-            "StatusCallback": webhook_url(self.inbox),
-        }
+        to = recipient(message.conversation)
+        data: list[tuple[str, str]] = [
+            ("To", to),
+            ("Body", message.text),
+            ("StatusCallback", webhook_url(self.inbox)),
+        ]
         if self.setting("messaging_service_sid"):
-            data["MessagingServiceSid"] = self.setting("messaging_service_sid")
+            data.append(("MessagingServiceSid", self.setting("messaging_service_sid")))
         else:
-            data["From"] = self.setting("from_number")
+            data.append(("From", self.setting("from_number")))
+        data += [("MediaUrl", url) for url in self._media_urls(message, to)]
         try:
             response = self._call("POST", f"{self.account_url}/Messages.json", data)
         except OutboundError as exc:
@@ -254,6 +281,17 @@ class TwilioConnector(SmsConnector):
         failure = send_failure(response)
         health.record_error(self.inbox, "send", failure.reason)
         raise failure
+
+    def _media_urls(self, message: Message, to: str) -> list[str]:
+        """Each attachment as a signed public URL; the same limits as before queueing (the
+        reply may have been queued by a path that did not check them)."""
+        attachments = list(message.attachments.order_by("pk"))
+        files = [OutgoingFile(a.filename, a.content_type, a.size) for a in attachments]
+        try:
+            media.check_files(self.inbox, to, files)
+        except ActionError as exc:
+            raise DeliveryError(exc.message, permanent=True) from None
+        return [media.media_url(self.inbox, attachment) for attachment in attachments]
 
 
 def send_failure(response: Response) -> DeliveryError:

@@ -141,12 +141,27 @@ class XApi:
         url = f"{self.api_url}{path}"
         return self._call(method, url, data, f"Bearer {self.credentials.bearer_token}")
 
+    def user_upload(self, path: str, fields: dict[str, str], upload: http.Upload) -> Any:
+        """A multipart/form-data POST in the account's context (a media chunk); the body is
+        not part of an OAuth 1.0a signature (RFC 5849 signs only form-urlencoded bodies)."""
+        url = f"{self.api_url}{path}"
+        body, content_type = http.multipart(fields, upload)
+        headers = {
+            "Authorization": self._user_authorization("POST", url),
+            "User-Agent": "Javob",
+            "Content-Type": content_type,
+        }
+        return self._send("POST", url, body, headers)
+
     def _call(self, method: str, url: str, data: dict[str, Any] | None, auth: str) -> Any:
         headers = {"Authorization": auth, "User-Agent": "Javob"}
         body = None
         if data is not None:
             body = json.dumps(data, ensure_ascii=False).encode()
             headers["Content-Type"] = "application/json"
+        return self._send(method, url, body, headers)
+
+    def _send(self, method: str, url: str, body: bytes | None, headers: dict[str, str]) -> Any:
         try:
             response = http.request(
                 method, url, body=body, headers=headers, timeout=TIMEOUT_SECONDS

@@ -6,7 +6,8 @@ depend on the tier and on the app's permissions. An inbox therefore has capabili
 - `dms`: direct messages are received (from the Account Activity webhook);
 - `mentions`: posts that mention the account are received, as public conversations;
 - `send_dm`: agents can answer by direct message;
-- `reply`: agents can answer a mention publicly.
+- `reply`: agents can answer a mention publicly;
+- `media`: agents can send a file with a reply (X's media upload endpoints).
 
 The `capabilities` setting lists them (comma-separated); when it is empty, the receiving ones
 are on and the sending ones are on when the inbox has credentials to act as the account. A 403
@@ -23,8 +24,8 @@ from django.utils.translation import gettext as _
 if TYPE_CHECKING:
     from javob.conversations.models import Inbox
 
-DMS, MENTIONS, SEND_DM, REPLY = "dms", "mentions", "send_dm", "reply"
-ALL = (DMS, MENTIONS, SEND_DM, REPLY)
+DMS, MENTIONS, SEND_DM, REPLY, MEDIA = "dms", "mentions", "send_dm", "reply", "media"
+ALL = (DMS, MENTIONS, SEND_DM, REPLY, MEDIA)
 DENIED = "denied"  # settings key: {capability: X's reason}
 
 
@@ -63,6 +64,7 @@ def limits(inbox: Inbox, *, can_act: bool) -> list[str]:
         MENTIONS: _("Posts that mention the account are not received."),
         SEND_DM: _("Replies by direct message cannot be sent with this X access."),
         REPLY: _("Public replies to mentions cannot be posted with this X access."),
+        MEDIA: _("Files cannot be sent with this X access; replies carry text only."),
     }
     out = []
     for name in ALL:

@@ -24,11 +24,12 @@ from javob.connectors.base import (
     Connector,
     DeliveryError,
     Ignored,
+    OutgoingFile,
     Parsed,
     WebhookRejected,
     WebhookRequest,
 )
-from javob.connectors.x import capabilities
+from javob.connectors.x import capabilities, media
 from javob.connectors.x.actions import clear_denied, do_deny_capability
 from javob.connectors.x.api import DEFAULT_API_URL, Credentials, XApi, XError
 from javob.connectors.x.inbound import PUBLIC_THREAD, parse_body
@@ -41,7 +42,7 @@ from javob.core.tasks import enqueue_on_commit
 from javob.core.types import InboundMessage
 
 if TYPE_CHECKING:
-    from javob.conversations.models import Conversation
+    from javob.conversations.models import Attachment, Conversation
 
 logger = logging.getLogger(__name__)
 OAUTH1 = ("consumer_key", "access_token", "access_token_secret")
@@ -235,6 +236,8 @@ class XConnector(Connector):
             )
         if wanted not in self.capabilities():
             notes.append(self._refusal(wanted))
+        elif capabilities.MEDIA not in self.capabilities():
+            notes.append(self._refusal(capabilities.MEDIA))
         return notes
 
     def check_reply(self, conversation: Conversation) -> None:
@@ -247,9 +250,18 @@ class XConnector(Connector):
         if _length(text, limit) > limit:
             raise ActionError(_too_long(limit), field="text")
 
+    def check_reply_files(self, conversation: Conversation, files: Sequence[OutgoingFile]) -> None:
+        if not files:
+            return
+        if capabilities.MEDIA not in self.capabilities():
+            raise ActionError(self._refusal(capabilities.MEDIA), field="files")
+        media.check_files(list(files))
+
     def _refusal(self, capability: str) -> str:
         reason = capabilities.denied(self.inbox).get(capability, "")
-        if capability == capabilities.REPLY:
+        if capability == capabilities.MEDIA:
+            text = _("Your X access does not allow sending files; send a link instead.")
+        elif capability == capabilities.REPLY:
             text = _(
                 "Your X access does not allow public replies; this mention cannot be answered here."
             )
@@ -278,29 +290,53 @@ class XConnector(Connector):
         health.record_ok(self.inbox)
         return sent
 
-    def _check(self, message: Message, limit: int) -> None:
-        if message.attachments.exists():
-            raise XError(_("Javob sends text only to X; send the files by link."), transient=False)
-        if not message.text.strip():
+    def _check(self, message: Message, limit: int) -> Attachment | None:
+        """The reply's one file (if any) once the reply is one X would take."""
+        attachments = list(message.attachments.order_by("pk"))
+        files = [OutgoingFile(a.filename, a.content_type, a.size) for a in attachments]
+        if files and capabilities.MEDIA not in self.capabilities():
+            raise XError(self._refusal(capabilities.MEDIA), transient=False)
+        try:
+            media.check_files(files)
+        except ActionError as exc:
+            raise XError(exc.message, transient=False) from None
+        if not message.text.strip() and not attachments:
             raise XError(_("The reply is empty."), transient=False)
         if _length(message.text, limit) > limit:
             raise XError(_too_long(limit), transient=False)
+        return attachments[0] if attachments else None
+
+    def _upload(self, attachment: Attachment, *, public: bool) -> str:
+        """The file's media id; X refusing the upload itself (403) takes `media` away, not
+        the reply's capability."""
+        try:
+            return media.upload(self.api, attachment, public=public)
+        except XError as exc:
+            if not exc.denied:
+                raise
+            do_deny_capability(self.inbox.pk, capabilities.MEDIA, exc.reason)
+            raise XError(exc.reason, transient=False) from None
 
     def _direct(self, message: Message) -> str:
-        self._check(message, MAX_DM)
+        attachment = self._check(message, MAX_DM)
         identity = message.conversation.contact.identities.filter(kind="x").order_by("pk").first()
         if identity is None:
             raise XError(_("The contact has no X account to write to."), transient=False)
+        body: dict[str, Any] = {"text": message.text} if message.text.strip() else {}
+        if attachment is not None:
+            body["attachments"] = [{"media_id": self._upload(attachment, public=False)}]
         path = f"/2/dm_conversations/with/{identity.value}/messages"
-        data = _data(self.api.user_call("POST", path, {"text": message.text}))
+        data = _data(self.api.user_call("POST", path, body))
         return _id(data, "dm_event_id")
 
     def _post(self, message: Message) -> str:
-        self._check(message, MAX_POST)
+        attachment = self._check(message, MAX_POST)
         replied = replied_external_id(message)
         if not replied:
             raise XError(_("There is no post to answer in this conversation."), transient=False)
-        body = {"text": message.text, "reply": {"in_reply_to_tweet_id": replied}}
+        body: dict[str, Any] = {"text": message.text, "reply": {"in_reply_to_tweet_id": replied}}
+        if attachment is not None:
+            body["media"] = {"media_ids": [self._upload(attachment, public=True)]}
         return _id(_data(self.api.user_call("POST", "/2/tweets", body)), "id")
 
 

@@ -57,6 +57,8 @@ def basic(user: str, password: str) -> str:
 class FakeTwilio:
     server: ScriptedServer | None = None
     sent: list[dict[str, str]] = field(default_factory=list)
+    sent_media: list[list[str]] = field(default_factory=list)  # each send's MediaUrl values
+    mms_prefixes: tuple[str, ...] = ("+1",)  # where the account's numbers reach by MMS
     unsubscribed: set[str] = field(default_factory=set)
     fail_next: list[Reply] = field(default_factory=list)
     media: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # media sid -> file
@@ -86,11 +88,14 @@ class FakeTwilio:
         if media and request.method == "GET":
             return Reply(307, b"", {"Location": f"{self.storage_url}/storage/{media.group(1)}"})
         if path == f"{account}/Messages.json" and request.method == "POST":
-            return self._create(dict(parse_qsl(request.body.decode())))
+            return self._create(parse_qsl(request.body.decode()))
         return Reply(404, b'{"code": 20404, "message": "The requested resource was not found"}')
 
-    def _create(self, data: dict[str, str]) -> Reply:
+    def _create(self, pairs: list[tuple[str, str]]) -> Reply:
+        data = {name: value for name, value in pairs if name != "MediaUrl"}
+        media = [value for name, value in pairs if name == "MediaUrl"]
         self.sent.append(data)
+        self.sent_media.append(media)
         if self.fail_next:
             return self.fail_next.pop(0)
         to = data.get("To", "")
@@ -98,6 +103,12 @@ class FakeTwilio:
             return reply(400, "twilio/error_21211")
         if to in self.unsubscribed:
             return reply(400, "twilio/error_21610")
+        if len(media) > 10:
+            return reply(400, "twilio/error_21623")
+        if any(not url.startswith(("https://", "http://")) for url in media):
+            return reply(400, "twilio/error_21620")
+        if media and not to.startswith(self.mms_prefixes):
+            return reply(400, "twilio/error_21612", to=to, sender=data.get("From", ""))
         sid = "SM" + secrets.token_hex(16)
         resource = {
             "sid": sid,
@@ -108,6 +119,7 @@ class FakeTwilio:
             "body": data.get("Body"),
             "status": "queued",
             "num_segments": "1",
+            "num_media": str(len(media)),
             "error_code": None,
             "error_message": None,
         }

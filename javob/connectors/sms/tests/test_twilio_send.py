@@ -165,7 +165,7 @@ def test_a_connection_failure_is_retried(
     assert message.failure_reason.startswith("Cannot connect to 127.0.0.1:9")
 
 
-def test_a_reply_with_a_file_fails_with_a_reason(
+def test_a_reply_with_a_file_to_a_number_without_mms_fails_with_a_reason(
     cast: Cast, tw_inbox: Inbox, twilio: FakeTwilio, on_commit_client: Any
 ) -> None:
     conversation = conversation_of(tw_inbox, on_commit_client)
@@ -179,7 +179,8 @@ def test_a_reply_with_a_file_fails_with_a_reason(
     message.refresh_from_db()
     assert (message.delivery_status, message.failure_reason) == (
         "failed",
-        "An SMS reply cannot carry files; send a link to the file instead.",
+        "Files go by MMS, which reaches only numbers starting with +1; "
+        "send a link to the file instead.",
     )
     assert twilio.sent == []
 

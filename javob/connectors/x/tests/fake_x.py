@@ -13,6 +13,14 @@ connector calls:
 - `POST /2/tweets` `{"text", "reply": {"in_reply_to_tweet_id"}}` (user) -> 201
   `{"data": {"id", "text"}}`
 - `GET /1.1/ton/data/dm/...` (user): direct-message media, the bytes in `media`
+- media upload (user): `POST /2/media/upload/initialize` `{"media_type", "total_bytes",
+  "media_category"}` -> `{"data": {"id", "media_key", "expires_after_secs"}}`;
+  `POST /2/media/upload/:id/append` multipart `segment_index` + `media` (at most 5 MB a chunk,
+  indexes in order) -> `{"data": {"expires_at"}}`; `POST /2/media/upload/:id/finalize` (every
+  byte received) -> the media, with `processing_info` `{"state": "pending",
+  "check_after_secs"}` for videos and GIFs; `GET /2/media/upload?command=STATUS&media_id=` ->
+  `in_progress`, then `succeeded` (or `failed` with `error`, for ids in `processing_fails`).
+  Images 5 MB, GIFs 15 MB, videos 512 MB; a DM takes only `dm_*` media, a post `tweet_*`.
 
 User-context calls must carry a valid OAuth 1.0a signature for the test credentials, or the
 OAuth 2.0 user token; app calls the app's bearer token. Errors are X's problem-details bodies
@@ -26,8 +34,10 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.policy import HTTP
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote
 
 from javob.connectors.x.signing import base_string, hmac_sha1_signature
 from javob.core.tests.httpserver import Recorded, Reply, ScriptedServer, serve
@@ -91,6 +101,8 @@ class FakeX:
     forbidden: set[str] = field(default_factory=set)
     fail_next: list[Reply] = field(default_factory=list)
     media: dict[str, bytes] = field(default_factory=dict)  # path on ton.twitter.com -> bytes
+    uploads: dict[str, Upload] = field(default_factory=dict)  # media id -> upload session
+    processing_fails: set[str] = field(default_factory=set)  # media ids whose processing fails
     server: ScriptedServer | None = None
     _next_id: int = 1860000000000000000
 
@@ -114,12 +126,14 @@ class FakeX:
         auth = self._auth(request)
         if auth is None:
             return problem(401, "Unauthorized", "Unauthorized")
-        body = json.loads(request.body) if request.body else None
+        body = _body(request)
         self.calls.append(Call(request.method, path, body, auth))
         if self.fail_next:
             return self.fail_next.pop(0)
         if path.startswith("/1.1/ton/data/dm/"):
             return self._ton(path, auth)
+        if path == "/2/media/upload" and request.method == "GET":
+            return self._status(dict(parse_qsl(request.path.partition("?")[2])))
         for method, pattern, handler, needs in self.routes():
             match = re.fullmatch(pattern, path)
             if match and request.method == method:
@@ -146,6 +160,9 @@ class FakeX:
             ),
             ("POST", r"/2/dm_conversations/with/(\d+)/messages", self._dm, "user"),
             ("POST", r"/2/tweets", self._tweet, "user"),
+            ("POST", r"/2/media/upload/initialize", self._initialize, "user"),
+            ("POST", r"/2/media/upload/(\d+)/append", self._append, "user"),
+            ("POST", r"/2/media/upload/(\d+)/finalize", self._finalize, "user"),
         ]
 
     def _auth(self, request: Recorded) -> str | None:
@@ -215,16 +232,152 @@ class FakeX:
     def _dm(self, body: dict[str, Any], participant: str) -> Reply:
         if "dm" in self.forbidden:
             return problem(403, "Forbidden", "You are not permitted to use DM endpoints.")
-        if not str(body.get("text") or ""):
+        attachments = body.get("attachments") or []
+        if not str(body.get("text") or "") and not attachments:
             return problem(400, "Invalid Request", "One or more parameters are invalid.")
+        if len(attachments) > 1:
+            return problem(400, "Invalid Request", "Only 1 attachment is supported.")
+        for item in attachments:
+            refused = self._usable(str(item.get("media_id") or ""), "dm_")
+            if refused:
+                return refused
         pair = "-".join(sorted([participant, ACCOUNT["id"]]))
         return data({"dm_conversation_id": pair, "dm_event_id": self.new_id()}, status=201)
 
     def _tweet(self, body: dict[str, Any]) -> Reply:
         if "tweet" in self.forbidden:
             return Reply(403, json.dumps(NOT_ENROLLED).encode(), JSON)
+        for media_id in (body.get("media") or {}).get("media_ids") or []:
+            refused = self._usable(str(media_id), "tweet_")
+            if refused:
+                return refused
         text = str(body.get("text") or "")
         return data({"id": self.new_id(), "text": text, "edit_history_tweet_ids": []}, 201)
+
+    # Media upload
+
+    def _initialize(self, body: dict[str, Any]) -> Reply:
+        if "media" in self.forbidden:
+            return Reply(403, json.dumps(NOT_ENROLLED).encode(), JSON)
+        media_type = str(body.get("media_type") or "")
+        category = str(body.get("media_category") or "")
+        total = body.get("total_bytes")
+        kind = MEDIA_TYPES.get(media_type)
+        if kind is None or not isinstance(total, int) or category not in CATEGORIES:
+            return problem(400, "Invalid Request", "One or more parameters are invalid.")
+        if not category.endswith(kind) or total > MEDIA_LIMITS[kind]:
+            return problem(400, "Invalid Request", f"File size exceeds {MEDIA_LIMITS[kind]} bytes.")
+        media_id = self.new_id()
+        self.uploads[media_id] = Upload(media_type, category, total)
+        return data({"id": media_id, "media_key": f"3_{media_id}", "expires_after_secs": 86400})
+
+    def _append(self, body: dict[str, Any], media_id: str) -> Reply:
+        upload = self.uploads.get(media_id)
+        if upload is None or upload.finalized:
+            return problem(400, "Invalid Request", "Unknown or finished media upload.")
+        chunk = body.get("media")
+        if not isinstance(chunk, bytes) or str(body.get("segment_index")) != str(
+            len(upload.chunks)
+        ):
+            return problem(400, "Invalid Request", "Segments must be sent in order from 0.")
+        if len(chunk) > MAX_CHUNK:
+            return problem(400, "Invalid Request", "A segment may be at most 5 MB.")
+        upload.chunks.append(chunk)
+        return data({"expires_at": 1795000000})
+
+    def _finalize(self, body: dict[str, Any], media_id: str) -> Reply:
+        upload = self.uploads.get(media_id)
+        if upload is None:
+            return problem(400, "Invalid Request", "Unknown media upload.")
+        if len(upload.content) != upload.total_bytes:
+            return problem(
+                400,
+                "Invalid Request",
+                f"Received {len(upload.content)} of {upload.total_bytes} bytes.",
+            )
+        upload.finalized = True
+        answer: dict[str, Any] = {
+            "id": media_id,
+            "media_key": f"3_{media_id}",
+            "size": upload.total_bytes,
+            "expires_after_secs": 86400,
+        }
+        if not upload.category.endswith("image"):
+            upload.state = "pending"
+            answer["processing_info"] = {"state": "pending", "check_after_secs": 1}
+        return data(answer)
+
+    def _status(self, query: dict[str, str]) -> Reply:
+        upload = self.uploads.get(query.get("media_id", ""))
+        if query.get("command") != "STATUS" or upload is None:
+            return problem(400, "Invalid Request", "One or more parameters are invalid.")
+        info: dict[str, Any]
+        if upload.state == "pending":
+            upload.state = "in_progress"
+            info = {"state": "in_progress", "check_after_secs": 2, "progress_percent": 40}
+        elif query["media_id"] in self.processing_fails:
+            upload.state = "failed"
+            error = {"code": 1, "name": "InvalidMedia", "message": "Unsupported video format"}
+            info = {"state": "failed", "progress_percent": 40, "error": error}
+        else:
+            upload.state = "succeeded"
+            info = {"state": "succeeded", "progress_percent": 100}
+        return data({"id": query["media_id"], "processing_info": info})
+
+    def _usable(self, media_id: str, prefix: str) -> Reply | None:
+        """Media can be attached once uploaded, finalized, processed, and of that use."""
+        upload = self.uploads.get(media_id)
+        if upload is None or not upload.finalized or upload.state not in ("", "succeeded"):
+            return problem(400, "Invalid Request", f"Media {media_id} is not ready.")
+        if not upload.category.startswith(prefix):
+            return problem(400, "Invalid Request", f"Media {media_id} has the wrong category.")
+        return None
+
+
+MAX_CHUNK = 5 * 1024 * 1024
+MEDIA_TYPES = {
+    "image/jpeg": "image",
+    "image/png": "image",
+    "image/webp": "image",
+    "image/gif": "gif",
+    "video/mp4": "video",
+    "video/quicktime": "video",
+}
+MEDIA_LIMITS = {"image": 5 * 1024 * 1024, "gif": 15 * 1024 * 1024, "video": 512 * 1024 * 1024}
+CATEGORIES = {f"{use}_{kind}" for use in ("dm", "tweet") for kind in ("image", "gif", "video")}
+
+
+@dataclass
+class Upload:
+    media_type: str
+    category: str
+    total_bytes: int
+    chunks: list[bytes] = field(default_factory=list)
+    finalized: bool = False
+    state: str = ""  # "" (needs no processing), pending, in_progress, succeeded, failed
+
+    @property
+    def content(self) -> bytes:
+        return b"".join(self.chunks)
+
+
+def _body(request: Recorded) -> Any:
+    """JSON, or a multipart form as {name: text, or bytes for a file part}."""
+    if not request.body:
+        return None
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith("multipart/form-data"):
+        return json.loads(request.body)
+    parsed = message_from_bytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + request.body, policy=HTTP
+    )
+    form: dict[str, Any] = {}
+    for part in parsed.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        assert isinstance(payload, bytes)
+        form[str(name)] = payload if part.get_filename() else payload.decode()
+    return form
 
 
 @contextmanager

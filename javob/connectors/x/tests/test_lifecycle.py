@@ -126,7 +126,7 @@ def test_unknown_capabilities_are_refused(cast: Cast, xapi: FakeX) -> None:
     with pytest.raises(ActionError) as raised:
         add_x_inbox(cast, xapi, capabilities="dms, polls")
     assert (raised.value.message, raised.value.field) == (
-        "Unknown capabilities: polls; use some of: dms, mentions, send_dm, reply",
+        "Unknown capabilities: polls; use some of: dms, mentions, send_dm, reply, media",
         "capabilities",
     )
 

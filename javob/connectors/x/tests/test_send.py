@@ -219,20 +219,24 @@ def test_a_receive_only_inbox_says_it_cannot_answer(
     assert connector_for(inbox).limits() == [
         "Replies by direct message cannot be sent with this X access.",
         "Public replies to mentions cannot be posted with this X access.",
+        "Files cannot be sent with this X access; replies carry text only.",
     ]
     with pytest.raises(ActionError):
         reply(cast, conversation, on_commit, "Hello")
     assert xapi.calls == []
 
 
-def test_files_are_not_sent_to_x(cast: Cast, dm: Conversation, xapi: FakeX, on_commit: Any) -> None:
+def test_a_file_x_does_not_take_fails_even_when_queued_without_the_check(
+    cast: Cast, dm: Conversation, xapi: FakeX, on_commit: Any
+) -> None:
     with on_commit():
         message = check_send_reply(cast.alice, dm.pk, "See the file")
         store_attachment(message, "a.pdf", "application/pdf", b"%PDF-1.4")
     message.refresh_from_db()
     assert (message.delivery_status, message.failure_reason) == (
         "failed",
-        "Javob sends text only to X; send the files by link.",
+        "X takes photos (JPEG, PNG, WebP), GIFs and MP4 or MOV videos; a.pdf is "
+        "application/pdf. Send it by link.",
     )
     assert xapi.calls == []
 
@@ -253,4 +257,5 @@ def test_an_inbox_with_capabilities_set_to_mentions_only(cast: Cast, xapi: FakeX
     assert connector_for(inbox).limits() == [
         "Direct messages are not received: this inbox does not have X's direct message access.",
         "Replies by direct message cannot be sent with this X access.",
+        "Files cannot be sent with this X access; replies carry text only.",
     ]
