@@ -307,8 +307,9 @@ def check_send_reply(
     files: Sequence[OutgoingFile] = (),
 ) -> Message:
     """Queue a reply to the customer; a task delivers it after commit. `files` describes the
-    attachments the caller stores with it, so the channel can refuse them first."""
-    text = _require_text(text, html)
+    attachments the caller stores with it, so the channel can refuse them first; a reply
+    with files may have no text."""
+    text = _require_text(text, html, has_files=bool(files))
     with transaction.atomic():
         conversation = access_conversation(actor, conversation_id, lock=True)
         _refuse_merged(conversation)
@@ -377,9 +378,9 @@ def check_add_note(actor: Membership, conversation_id: int, text: str) -> Messag
         return note
 
 
-def _require_text(text: str, html: str) -> str:
+def _require_text(text: str, html: str, *, has_files: bool = False) -> str:
     text = text.strip()
-    if not text and not html.strip():
+    if not text and not html.strip() and not has_files:
         raise ActionError(_("The message is empty."), field="text")
     if len(text) > MAX_TEXT:
         raise ActionError(_("The message is too long."), field="text")

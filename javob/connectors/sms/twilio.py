@@ -259,11 +259,9 @@ class TwilioConnector(SmsConnector):
         from javob.connectors.actions import webhook_url
 
         to = recipient(message.conversation)
-        data: list[tuple[str, str]] = [
-            ("To", to),
-            ("Body", message.text),
-            ("StatusCallback", webhook_url(self.inbox)),
-        ]
+        data: list[tuple[str, str]] = [("To", to), ("StatusCallback", webhook_url(self.inbox))]
+        if message.text:  # Twilio wants Body, MediaUrl or both
+            data.insert(1, ("Body", message.text))
         if self.setting("messaging_service_sid"):
             data.append(("MessagingServiceSid", self.setting("messaging_service_sid")))
         else:

@@ -111,6 +111,24 @@ def test_a_reply_carries_its_attachments(world: World, alice: Client) -> None:
     )
 
 
+def test_a_reply_may_be_only_a_file_but_a_note_may_not(world: World, alice: Client) -> None:
+    upload = SimpleUploadedFile("chek.pdf", b"%PDF-1.4 chek", content_type="application/pdf")
+    post(alice, world.open_chat, "message", text="", mode="reply", files=upload)
+
+    attachment = Attachment.objects.get()
+    assert (attachment.filename, attachment.message.text, attachment.message.direction) == (
+        "chek.pdf",
+        "",
+        "outgoing",
+    )
+
+    note_file = SimpleUploadedFile("ichki.pdf", b"%PDF-1.4 ichki", content_type="application/pdf")
+    post(alice, world.open_chat, "message", text=" ", mode="note", files=note_file)
+
+    assert '<p class="msg error">The message is empty.</p>' in page(alice, world.open_chat)
+    assert list(Attachment.objects.values_list("filename", flat=True)) == ["chek.pdf"]
+
+
 def test_snooze_until_a_local_time_of_the_agent(world: World, alice: Client) -> None:
     cast = world.cast
     cast.alice.time_zone = "Asia/Tashkent"

@@ -294,3 +294,13 @@ def test_the_composer_of_a_gateway_conversation_shows_and_enforces_it(
     assert f'<p class="msg error">{sentence}</p>' in answer.content.decode()
     assert Message.objects.filter(conversation=conversation).count() == 1
     assert Attachment.objects.count() == 0
+
+
+def test_a_reply_of_only_a_photo_sends_no_body(
+    cast: Cast, tw_inbox: Inbox, twilio: FakeTwilio, on_commit_client: Any
+) -> None:
+    conversation = conversation_from(tw_inbox, US_CUSTOMER, on_commit_client)
+    message = post(cast, conversation, on_commit_client, "", upload("box.jpg", JPEG, "image/jpeg"))
+    assert message.delivery_status == "sent"
+    assert "Body" not in twilio.sent[0]
+    assert [len(urls) for urls in twilio.sent_media] == [1]

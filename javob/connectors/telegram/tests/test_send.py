@@ -10,6 +10,7 @@ import pytest
 import time_machine
 
 from conftest import Cast
+from javob.connectors.base import OutgoingFile
 from javob.connectors.health import inbox_health
 from javob.connectors.telegram.tests.conftest import add_telegram_inbox, payload
 from javob.connectors.telegram.tests.fake_telegram import TOKEN, FakeTelegram, error
@@ -112,6 +113,23 @@ def test_photos_and_documents_are_uploaded_after_the_text(
     )
     message.refresh_from_db()
     assert (message.delivery_status, message.external_id) == ("sent", f"{CHAT}:501")
+
+
+def test_a_reply_of_only_a_photo_sends_just_the_photo(
+    cast: Cast, conversation: Conversation, telegram: FakeTelegram, on_commit: Any
+) -> None:
+    photo = OutgoingFile("quti.jpg", "image/jpeg", 11)
+    sent_before = len(telegram.calls)
+    with on_commit():
+        message = check_send_reply(cast.alice, conversation.pk, "  ", files=[photo])
+        store_attachment(message, "quti.jpg", "image/jpeg", b"\xff\xd8\xff jpeg")
+    assert [call.method for call in telegram.calls[sent_before:]] == ["sendPhoto"]
+    message.refresh_from_db()
+    assert (message.text, message.delivery_status, message.external_id) == (
+        "",
+        "sent",
+        f"{CHAT}:501",
+    )
 
 
 def test_answering_a_specific_message_replies_to_it(
