@@ -159,7 +159,7 @@ def test_an_early_report_does_not_apply_to_another_inbox(
     cast: Cast, on_commit: Callable[..., Any]
 ) -> None:
     with serve(default=Reply(200, b'{"id": "p-1"}')) as server:
-        inbox, message = _queued_reply(cast, server)
+        _inbox, message = _queued_reply(cast, server)
         other = hooked_inbox(cast.a, server.url, name="Other")
         _report(other, "read")
         _send(message, on_commit)
