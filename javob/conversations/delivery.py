@@ -43,7 +43,7 @@ MAX_BACKOFF_SECONDS = 3600.0
 # with retries); a report older than this names a message Javob never sent.
 EARLY_REPORT_HOURS = 24
 # The scheduler looks again at reports this recent, in case one raced the send's transaction.
-EARLY_RECHECK_MINUTES = 10
+EARLY_RECHECK_MINUTES = 2
 EARLY_SWEEP_BATCH = 5000
 
 
