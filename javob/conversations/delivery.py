@@ -4,6 +4,11 @@ A worker claims a queued message with a conditional UPDATE that also sets a leas
 workers never send it at once; a worker that dies holding the lease simply lets it run out,
 and the scheduler's sweep hands the message to another worker, which sends it with the same
 idempotency key.
+
+A status report that names no known message yet (the provider called back before the send
+response with its id was stored) is kept as an EarlyReport and applied when `record_sent`
+stores that id; the scheduler applies those that raced the send and deletes those older than
+EARLY_REPORT_HOURS.
 """
 
 from __future__ import annotations
@@ -14,19 +19,32 @@ import random
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from javob.accounts.models import Membership
 from javob.conversations import events
-from javob.conversations.models import DELIVERY_RANK, Delivery, Direction, EventKind, Message
+from javob.conversations.models import (
+    DELIVERY_RANK,
+    Delivery,
+    Direction,
+    EarlyReport,
+    EventKind,
+    Message,
+)
 from javob.conversations.queries import access_message
 from javob.core.errors import ActionError
 from javob.core.types import DeliveryUpdate
 
 logger = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 3600.0
+# A report waits this long for its message: a send response comes within seconds (minutes
+# with retries); a report older than this names a message Javob never sent.
+EARLY_REPORT_HOURS = 24
+# The scheduler looks again at reports this recent, in case one raced the send's transaction.
+EARLY_RECHECK_MINUTES = 2
+EARLY_SWEEP_BATCH = 5000
 
 
 def backoff_seconds(attempt: int) -> float:
@@ -80,7 +98,22 @@ def _record_sent(message: Message, external_id: str | None) -> bool:
         )
         if updated:
             _announce_delivery(message.pk, Delivery.SENT, "")
+            if external_id is not None:
+                _apply_early(message.pk, message.inbox_id, external_id)
     return bool(updated)
+
+
+def _apply_early(message_id: int, inbox_id: int, external_id: str) -> None:
+    """Apply the reports that came before the id was known, lowest rank first (as if they had
+    arrived in order, so "delivered" then "read" both set their times), and drop them."""
+    early = list(
+        EarlyReport.objects.filter(inbox_id=inbox_id, external_id=external_id).order_by("rank")
+    )
+    if not early:
+        return
+    for report in early:
+        _move(message_id, report.status, report.at, report.reason)
+    EarlyReport.objects.filter(pk__in=[report.pk for report in early]).delete()
 
 
 def record_failure(
@@ -113,20 +146,14 @@ def record_failure(
 
 
 def apply_delivery_update(update: DeliveryUpdate) -> bool:
-    """Apply a provider's status report if it moves the message forward; ignore it otherwise."""
+    """Apply a provider's status report if it moves the message forward; ignore it otherwise.
+
+    A report naming no outgoing message of the inbox is kept (see EarlyReport) and applied
+    when a send stores that id; it returns False, as nothing has changed yet.
+    """
     if update.status not in DELIVERY_RANK or update.status == Delivery.QUEUED:
         return False
     at = update.at or timezone.now()
-    fields: dict[str, object] = {
-        "delivery_status": update.status,
-        "delivery_rank": DELIVERY_RANK[Delivery(update.status)],
-    }
-    if update.status == Delivery.DELIVERED:
-        fields["delivered_at"] = at
-    elif update.status == Delivery.READ:
-        fields["read_at"] = at
-    elif update.status == Delivery.FAILED:
-        fields["failure_reason"] = update.reason[:2000]
     with transaction.atomic():
         message = (
             Message.objects.filter(
@@ -138,17 +165,76 @@ def apply_delivery_update(update: DeliveryUpdate) -> bool:
             .first()
         )
         if message is None:
+            _keep_early(update, at)
             return False
-        # A report never applies to a queued message: it can only be about an earlier send
-        # of a message an agent has since re-queued.
-        moved = (
-            Message.objects.filter(pk=message.pk, delivery_rank__lt=fields["delivery_rank"])
-            .exclude(delivery_status=Delivery.QUEUED)
-            .update(**fields)
-        )
-        if moved:
-            _announce_delivery(message.pk, update.status, update.reason)
+        return _move(message.pk, update.status, at, update.reason)
+
+
+def _move(message_id: int, status: str, at: dt.datetime, reason: str) -> bool:
+    """Move the message to `status` if that is forward; announce the change."""
+    rank = DELIVERY_RANK[Delivery(status)]
+    fields: dict[str, object] = {"delivery_status": status, "delivery_rank": rank}
+    if status == Delivery.DELIVERED:
+        fields["delivered_at"] = at
+    elif status == Delivery.READ:
+        fields["read_at"] = at
+    elif status == Delivery.FAILED:
+        fields["failure_reason"] = reason[:2000]
+    # A report never applies to a queued message: it can only be about an earlier send
+    # of a message an agent has since re-queued.
+    moved = (
+        Message.objects.filter(pk=message_id, delivery_rank__lt=rank)
+        .exclude(delivery_status=Delivery.QUEUED)
+        .update(**fields)
+    )
+    if moved:
+        _announce_delivery(message_id, status, reason)
     return bool(moved)
+
+
+def _keep_early(update: DeliveryUpdate, at: dt.datetime) -> None:
+    """One INSERT; a repeat of the same report is dropped by the unique constraint. "sent"
+    is not kept: storing the provider's id marks the message sent anyway."""
+    rank = DELIVERY_RANK[Delivery(update.status)]
+    if rank <= DELIVERY_RANK[Delivery.SENT] or not update.external_id:
+        return
+    report = EarlyReport(
+        inbox_id=update.inbox_id,
+        external_id=update.external_id[:500],
+        status=update.status,
+        rank=rank,
+        at=at,
+        reason=update.reason[:2000],
+        received_at=timezone.now(),
+    )
+    EarlyReport.objects.bulk_create([report], ignore_conflicts=True)
+
+
+def sweep_early_reports(now: dt.datetime | None = None) -> int:
+    """Apply recent early reports whose message is now known (a report that raced the send's
+    transaction, so neither saw the other), then delete reports too old to find a message.
+    Returns how many rows went."""
+    now = now or timezone.now()
+    known = Message.objects.filter(
+        inbox_id=OuterRef("inbox_id"),
+        external_id=OuterRef("external_id"),
+        direction=Direction.OUTGOING,
+    ).exclude(delivery_status=Delivery.QUEUED)
+    recent = EarlyReport.objects.filter(
+        received_at__gte=now - dt.timedelta(minutes=EARLY_RECHECK_MINUTES)
+    ).filter(Exists(known))
+    pairs = set(recent.values_list("inbox_id", "external_id")[:EARLY_SWEEP_BATCH])
+    for inbox_id, external_id in pairs:
+        with transaction.atomic():
+            message = Message.objects.filter(
+                inbox_id=inbox_id, external_id=external_id, direction=Direction.OUTGOING
+            ).first()
+            if message is not None:
+                _apply_early(message.pk, inbox_id, external_id)
+    old = EarlyReport.objects.filter(received_at__lt=now - dt.timedelta(hours=EARLY_REPORT_HOURS))
+    ids = list(old.order_by("received_at").values_list("pk", flat=True)[:EARLY_SWEEP_BATCH])
+    deleted = EarlyReport.objects.filter(pk__in=ids).delete()[0] if ids else 0
+    return len(pairs) + deleted
 
 
 def check_retry(actor: Membership, message_id: int) -> Message:

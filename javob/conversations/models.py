@@ -265,6 +265,39 @@ DELIVERY_RANK = {
 }
 
 
+class EarlyReport(models.Model):
+    """A provider's status report that arrived before the message it names was known.
+
+    Providers may call back ("delivered", "read", "failed") before the send response that
+    gives us their id is stored. The report waits here; `delivery.record_sent` applies it in
+    the transaction that stores the id, and the scheduler deletes what never found its message
+    (`delivery.sweep_early_reports`). Belongs to the inbox's workspace.
+    """
+
+    inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="+", db_index=False)
+    external_id = models.CharField(max_length=500)
+    status = models.CharField(max_length=16, choices=Delivery.choices)
+    rank = models.PositiveSmallIntegerField()
+    at = models.DateTimeField()
+    reason = models.TextField(blank=True)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            # One row per message and status: a repeated report is stored once; its index
+            # also serves the lookup by (inbox, external_id) when the message is sent.
+            models.UniqueConstraint(
+                fields=["inbox", "external_id", "status"], name="uniq_early_report"
+            )
+        ]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["received_at"], name="early_report_received"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.external_id}"
+
+
 class Attachment(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")

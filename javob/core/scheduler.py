@@ -31,6 +31,12 @@ def resend_due_messages() -> int:
     return len(ids)
 
 
+def sweep_early_reports() -> int:
+    from javob.conversations.delivery import sweep_early_reports as sweep
+
+    return sweep()
+
+
 def reprocess_pending_payloads() -> int:
     from javob.connectors.tasks import pending_payloads, process_payload
 
@@ -85,6 +91,7 @@ def reprocess_pending_mail() -> int:
 SWEEPS: list[Callable[[], int]] = [
     wake_snoozed,
     resend_due_messages,
+    sweep_early_reports,
     reprocess_pending_payloads,
     email_webchat_followups,
     sweep_sla,

@@ -32,20 +32,21 @@ from javob.connectors.base import (
 from javob.connectors.x import capabilities, media
 from javob.connectors.x.actions import clear_denied, do_deny_capability
 from javob.connectors.x.api import DEFAULT_API_URL, Credentials, XApi, XError
-from javob.connectors.x.inbound import PUBLIC_THREAD, parse_body
+from javob.connectors.x.inbound import PUBLIC_THREAD, ReadMark, parse_body
 from javob.connectors.x.signing import SIGNATURE_HEADER, body_signature_ok, crc_response
 from javob.connectors.x.text import MAX_DM, MAX_POST, weighted_length
-from javob.conversations.models import Message
+from javob.conversations.models import DELIVERY_RANK, Delivery, Direction, Message
 from javob.conversations.queries import replied_external_id
 from javob.core.errors import ActionError
 from javob.core.tasks import enqueue_on_commit
-from javob.core.types import InboundMessage
+from javob.core.types import DeliveryUpdate, InboundMessage
 
 if TYPE_CHECKING:
     from javob.conversations.models import Attachment, Conversation
 
 logger = logging.getLogger(__name__)
 OAUTH1 = ("consumer_key", "access_token", "access_token_secret")
+READ_LOOKBACK = 200  # our direct messages a read receipt may cover, newest first
 SECRETS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
 
 
@@ -208,11 +209,38 @@ class XConnector(Connector):
         if account and str(data.get("for_user_id") or "") not in ("", account):
             logger.info("x inbox %s: skipped events of another account", self.inbox.pk)
             return [Ignored("events of another account")]
-        parsed = parse_body(self.inbox.pk, data, self.capabilities())
-        for item in parsed:
+        parsed: list[Parsed] = []
+        for item in parse_body(self.inbox.pk, data, self.capabilities()):
+            if isinstance(item, ReadMark):
+                parsed += self._read_updates(item)
+                continue
             if isinstance(item, Ignored) and item.reason.startswith("unknown body"):
                 logger.info("x inbox %s: acknowledged an %s", self.inbox.pk, item.reason)
+            parsed.append(item)
         return parsed
+
+    def _read_updates(self, mark: ReadMark) -> list[DeliveryUpdate]:
+        """ "read" for each of our direct messages to that person up to the event read, not
+        read yet. Public replies live in another conversation (PUBLIC_THREAD) and stay."""
+        unread = (
+            Message.objects.filter(
+                inbox_id=self.inbox.pk,
+                direction=Direction.OUTGOING,
+                conversation__contact__identities__kind="x",
+                conversation__contact__identities__value=mark.customer,
+                conversation__thread_key=mark.customer,
+                delivery_rank__lt=DELIVERY_RANK[Delivery.READ],
+                external_id__isnull=False,
+            )
+            .exclude(delivery_status=Delivery.QUEUED)
+            .order_by("-pk")
+            .values_list("external_id", flat=True)[:READ_LOOKBACK]
+        )
+        return [
+            DeliveryUpdate(self.inbox.pk, str(event_id), Delivery.READ, at=mark.at)
+            for event_id in unread
+            if str(event_id).isdigit() and int(str(event_id)) <= mark.last_read_event_id
+        ]
 
     def received(self, message_id: int, inbound_message: InboundMessage) -> None:
         if inbound_message.metadata.get("media"):

@@ -7,8 +7,10 @@ placeholder that tasks.fetch_media downloads; the ones the account itself sent (
 or answers written in X's app) are echoes and ignored. Posts (`tweet_create_events`) that
 mention the account become public conversations, one per author, marked like Meta's comments
 (`thread_key` "comment:x:<author id>", `metadata.public`), so the reply box knows a reply may
-be public; the account's own posts and retweets are ignored. Every other event list (likes,
-follows, typing, reads, deletes, revokes) is acknowledged and kept as Ignored.
+be public; the account's own posts and retweets are ignored. A read receipt
+(`direct_message_mark_read_events`) from the other person becomes a ReadMark: the connector
+turns it into "read" reports for our direct messages up to `last_read_event_id`. Every other
+event list (likes, follows, typing, deletes, revokes) is acknowledged and kept as Ignored.
 
 A message is known by its DM event id or post id (both X snowflakes, unique on X).
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+from dataclasses import dataclass
 from typing import Any
 
 from javob.connectors.base import Ignored, Parsed
@@ -24,7 +27,20 @@ from javob.connectors.x import capabilities
 from javob.core.types import Identity, InboundMessage
 
 PUBLIC_THREAD = "comment:x:"
-KNOWN = ("direct_message_events", "tweet_create_events")
+KNOWN = ("direct_message_events", "tweet_create_events", "direct_message_mark_read_events")
+
+
+@dataclass(frozen=True)
+class ReadMark:
+    """The customer `customer` read the direct messages with the account up to the DM event
+    `last_read_event_id` (X's event ids grow with time)."""
+
+    customer: str
+    last_read_event_id: int
+    at: dt.datetime | None
+
+
+Item = Parsed | ReadMark
 
 
 def _dict(value: object) -> dict[str, Any]:
@@ -35,12 +51,12 @@ def _list(value: object) -> list[dict[str, Any]]:
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
-def parse_body(inbox_id: int, data: dict[str, Any], allowed: tuple[str, ...]) -> list[Parsed]:
+def parse_body(inbox_id: int, data: dict[str, Any], allowed: tuple[str, ...]) -> list[Item]:
     account = str(data.get("for_user_id") or "")
     if not account:
         raise ValueError("an Account Activity body names its account in for_user_id")
     users = _dict(data.get("users"))
-    out: list[Parsed] = []
+    out: list[Item] = []
     for event in _list(data.get("direct_message_events")):
         if capabilities.DMS not in allowed:
             out.append(Ignored("direct message: not received by this inbox"))
@@ -51,6 +67,11 @@ def parse_body(inbox_id: int, data: dict[str, Any], allowed: tuple[str, ...]) ->
             out.append(Ignored("mention: not received by this inbox"))
         else:
             out.append(mention(inbox_id, account, tweet))
+    for read in _list(data.get("direct_message_mark_read_events")):
+        if capabilities.DMS not in allowed:
+            out.append(Ignored("read receipt: direct messages not received by this inbox"))
+        else:
+            out.append(read_mark(account, read))
     others = sorted(key for key in data if key.endswith("_events") and key not in KNOWN)
     others += ["user_event"] if "user_event" in data else []
     out += [Ignored(f"{key} not handled") for key in others]
@@ -101,6 +122,19 @@ def direct_message(
         sent_at=_millis(event.get("created_timestamp")),
         metadata=metadata,
     )
+
+
+def read_mark(account: str, event: dict[str, Any]) -> ReadMark | Ignored:
+    reader = str(event.get("sender_id") or "")
+    last = str(event.get("last_read_event_id") or "")
+    if not reader or not last.isdigit():
+        raise ValueError("a read receipt has a sender_id and a numeric last_read_event_id")
+    if reader == account:
+        return Ignored("the account read a direct message conversation")
+    recipient = str(_dict(event.get("target")).get("recipient_id") or "")
+    if recipient and recipient != account:
+        return Ignored("read receipt between other accounts")
+    return ReadMark(reader, int(last), _millis(event.get("created_timestamp")))
 
 
 def placeholder(media: dict[str, Any]) -> dict[str, Any]:

@@ -33,6 +33,7 @@ def test_once_runs_every_sweep_and_prints_json(cast: Cast) -> None:
     assert json.loads(out.getvalue()) == {
         "wake_snoozed": 1,
         "resend_due_messages": 0,
+        "sweep_early_reports": 0,
         "reprocess_pending_payloads": 0,
         "email_webchat_followups": 0,
         "sweep_sla": 0,

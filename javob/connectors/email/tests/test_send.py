@@ -22,6 +22,7 @@ from javob.connectors.email.models import MailSource, OutgoingMail, RawMail, Rep
 from javob.connectors.email.queries import ThreadingReport, threading_report
 from javob.connectors.email.tests.servers import PASSWORD, SmtpSink, free_port
 from javob.connectors.email.tests.support import conversation_of, email_inbox, mail, process_all
+from javob.connectors.tests.support import delivery_events
 from javob.contacts.models import Contact
 from javob.conversations.actions import check_send_reply, store_attachment
 from javob.conversations.delivery import claim
@@ -411,3 +412,32 @@ def test_a_delay_report_changes_nothing(cast: Cast, sink: SmtpSink, on_commit: O
     assert process_all() == ["bounce"]
     reply.refresh_from_db()
     assert (reply.delivery_status, reply.failure_reason) == (Delivery.SENT, "")
+
+
+def test_a_bounce_before_the_send_is_recorded_fails_the_reply_once_it_is(
+    cast: Cast, sink: SmtpSink, on_commit: OnCommit
+) -> None:
+    # given a reply whose first attempt got no usable answer (it stays queued, its
+    # Message-ID fixed), while the customer's server took the mail and bounced it
+    inbox = smtp_inbox(cast.a, sink.port)
+    conversation = _customer_mail(inbox).conversation
+    sink.handler.answer = "451 4.7.1 Greylisted, try again later"
+    with on_commit():
+        reply = check_send_reply(cast.alice, conversation.pk, "Salom")
+    rfc_id = OutgoingMail.objects.get(message=reply).rfc_message_id
+    store_mail(inbox, _bounce_for(rfc_id), MailSource.IMAP)
+    assert process_all() == ["bounce"]
+    assert Message.objects.get(pk=reply.pk).delivery_status == Delivery.QUEUED
+    # when the retry is accepted and recorded under that Message-ID
+    sink.handler.answer = ""
+    Message.objects.filter(pk=reply.pk).update(next_attempt_at=reply.created_at)
+    with on_commit():
+        assert deliver_message.call(reply.pk) == "sent"
+    # then the bounce applies: the reply is failed with its reason
+    reply.refresh_from_db()
+    assert (reply.delivery_status, reply.external_id, reply.failure_reason) == (
+        Delivery.FAILED,
+        rfc_id,
+        "5.1.1 smtp; 550 5.1.1 User unknown",
+    )
+    assert [e["status"] for e in delivery_events(reply)] == ["sent", "failed"]

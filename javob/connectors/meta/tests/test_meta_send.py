@@ -19,7 +19,8 @@ from javob.connectors.meta.window import check_reply_allowed
 from javob.connectors.tests.support import delivery_events
 from javob.connectors.whatsapp.tests.support import post_hook
 from javob.conversations.actions import check_send_reply, do_send_reply, store_attachment
-from javob.conversations.models import Conversation, Delivery, Inbox, Message
+from javob.conversations.models import Conversation, Delivery, EarlyReport, Inbox, Message
+from javob.conversations.tasks import deliver_message
 from javob.core.errors import ActionError
 
 pytestmark = pytest.mark.django_db
@@ -339,3 +340,41 @@ def test_send_errors_are_mapped(
         conversation = _customer_writes(client, inbox, on_commit)
         message = _reply_at(cast, conversation, on_commit, T0 + dt.timedelta(minutes=1))
     assert (message.delivery_status, message.failure_reason) == (status, reason)
+
+
+@pytest.mark.parametrize(
+    ("kind", "receipt", "status"),
+    [
+        ("messenger", {"delivery": {"mids": ["m_out-1"], "watermark": MS + 60_000}}, "delivered"),
+        ("instagram", {"read": {"mid": "m_out-1"}}, "read"),
+    ],
+)
+def test_a_receipt_before_the_send_response_is_applied_once_the_mid_is_stored(
+    cast: Cast,
+    client: Client,
+    on_commit: Callable[..., Any],
+    kind: str,
+    receipt: dict[str, Any],
+    status: str,
+) -> None:
+    with graph_server() as graph:
+        inbox = meta_inbox(cast.a, kind, graph.base)
+        conversation = _customer_writes(client, inbox, on_commit)
+        with time_machine.travel(T0 + dt.timedelta(minutes=1), tick=False):
+            # given a queued reply whose send has not run; Meta will name it m_out-1
+            reply = check_send_reply(cast.alice, conversation.pk, "Ha, bor")
+            # when the receipt naming m_out-1 comes first, then the send
+            with on_commit():
+                body = messaging(kind, PSID, MS + 60_000, **receipt)
+                assert post_hook(client, inbox, body).status_code == 200
+            assert EarlyReport.objects.values_list("external_id", "status").get() == (
+                "m_out-1",
+                status,
+            )
+            with on_commit():
+                assert deliver_message.call(reply.pk) == "sent"
+    # then the reply has the receipt's status
+    message = Message.objects.get(pk=reply.pk)
+    assert (message.delivery_status, message.external_id) == (status, "m_out-1")
+    assert delivery_events(message) == [{"status": "sent"}, {"status": status}]
+    assert EarlyReport.objects.count() == 0

@@ -4,6 +4,7 @@ incoming SMS and MMS, status callbacks applied forward only, unknown payloads ke
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from typing import Any
 from urllib.parse import urlencode
@@ -16,11 +17,14 @@ from javob.connectors.actions import webhook_url
 from javob.connectors.health import inbox_health
 from javob.connectors.models import InboundPayload
 from javob.connectors.sms.tests.conftest import PUBLIC_URL, post_twilio
-from javob.connectors.sms.tests.fakes import AUTH_TOKEN, FakeTwilio, payload
+from javob.connectors.sms.tests.fakes import ACCOUNT_SID, AUTH_TOKEN, JSON, FakeTwilio, payload
 from javob.connectors.sms.twilio import signature as signature_of
+from javob.connectors.tests.support import delivery_events
 from javob.contacts.models import ContactIdentity
 from javob.conversations.actions import check_send_reply
-from javob.conversations.models import Attachment, Conversation, Inbox, Message
+from javob.conversations.models import Attachment, Conversation, EarlyReport, Inbox, Message
+from javob.conversations.tasks import deliver_message
+from javob.core.tests.httpserver import Reply
 
 pytestmark = pytest.mark.django_db
 TWIML = b'<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
@@ -220,3 +224,28 @@ def test_an_unknown_payload_is_acknowledged_kept_and_logged(
         "ApiVersion, CallSid, CallStatus, Called, CallerCountry, CallerState, Direction, From, "
         "To, ToState"
     )
+
+
+def test_a_status_callback_before_the_send_response_is_applied_once_the_sid_is_stored(
+    cast: Cast, tw_inbox: Inbox, twilio: FakeTwilio, on_commit_client: Any
+) -> None:
+    # given a queued reply (its send has not run yet) that Twilio will accept as `sid`
+    on_commit_client(lambda c: post_twilio(c, tw_inbox, payload("twilio/inbound_sms")))
+    conversation = Conversation.objects.get()
+    reply = check_send_reply(cast.alice, conversation.pk, "Ertaga keladi.")
+    sid = "SM" + "7" * 32
+    created = {"sid": sid, "account_sid": ACCOUNT_SID, "status": "queued", "num_segments": "1"}
+    twilio.fail_next.append(Reply(201, json.dumps(created).encode(), JSON))
+    # when Twilio's "delivered" callback for `sid` comes before the send response is stored
+    response = on_commit_client(
+        lambda c: post_twilio(c, tw_inbox, payload("twilio/status_delivered", sid=sid))
+    )
+    assert response.status_code == 200
+    assert Message.objects.get(pk=reply.pk).delivery_status == "queued"
+    # and then the send runs and stores `sid`
+    on_commit_client(lambda _c: deliver_message.call(reply.pk))
+    # then the reply is delivered, with its events in order
+    reply.refresh_from_db()
+    assert (reply.delivery_status, reply.external_id) == ("delivered", sid)
+    assert [e["status"] for e in delivery_events(reply)] == ["sent", "delivered"]
+    assert EarlyReport.objects.count() == 0

@@ -21,7 +21,8 @@ from javob.connectors.whatsapp.tests.support import (
     whatsapp_inbox,
 )
 from javob.conversations.actions import check_send_reply, do_send_reply, store_attachment
-from javob.conversations.models import Conversation, Delivery, Inbox, Message
+from javob.conversations.models import Conversation, Delivery, EarlyReport, Inbox, Message
+from javob.conversations.tasks import deliver_message
 from javob.core.tests.httpserver import Reply
 
 pytestmark = pytest.mark.django_db
@@ -409,3 +410,39 @@ def test_an_agent_reply_outside_the_window_is_refused_before_it_is_queued(
     assert raised.value.field == "text"
     assert raised.value.message.startswith("More than 24 hours have passed")
     assert not Message.objects.filter(direction="outgoing").exists()
+
+
+def test_statuses_before_the_send_response_are_applied_once_the_wamid_is_stored(
+    cast: Cast, client: Client, on_commit: Callable[..., Any]
+) -> None:
+    from javob.connectors.whatsapp.actions import freeform_window_end
+
+    with graph_server() as graph:
+        inbox = whatsapp_inbox(cast.a, graph.base)
+        conversation = _conversation(client, inbox, on_commit)
+        end = freeform_window_end(conversation)
+        assert end is not None
+        with time_machine.travel(end - dt.timedelta(hours=1), tick=False):
+            # given a queued reply whose send has not run; Meta will name it wamid.out-1
+            reply = check_send_reply(cast.alice, conversation.pk, "Salom")
+            # when Meta's "read" and "delivered" come first (out of order), then the send
+            with on_commit():
+                for status, at in [("read", 1763900300), ("delivered", 1763900200)]:
+                    hook = post_hook(client, inbox, wa_status("wamid.out-1", status, at))
+                    assert hook.status_code == 200
+            assert Message.objects.get(pk=reply.pk).delivery_status == Delivery.QUEUED
+            with on_commit():
+                assert deliver_message.call(reply.pk) == "sent"
+    # then the reply is read, with both times from the statuses
+    message = Message.objects.get(pk=reply.pk)
+    assert (message.delivery_status, message.external_id) == (Delivery.READ, "wamid.out-1")
+    assert (message.delivered_at, message.read_at) == (
+        dt.datetime(2025, 11, 23, 12, 16, 40, tzinfo=dt.UTC),
+        dt.datetime(2025, 11, 23, 12, 18, 20, tzinfo=dt.UTC),
+    )
+    assert delivery_events(message) == [
+        {"status": "sent"},
+        {"status": "delivered"},
+        {"status": "read"},
+    ]
+    assert EarlyReport.objects.count() == 0

@@ -10,7 +10,7 @@ import pytest
 
 from javob.connectors.base import Ignored
 from javob.connectors.x import capabilities
-from javob.connectors.x.inbound import parse_body
+from javob.connectors.x.inbound import ReadMark, parse_body
 from javob.connectors.x.tests.conftest import payload
 from javob.core.types import InboundMessage
 
@@ -52,3 +52,25 @@ def test_switched_off_capabilities_turn_events_into_ignored() -> None:
 def test_a_body_without_for_user_id_is_refused() -> None:
     with pytest.raises(ValueError, match="for_user_id"):
         parse_body(7, {"direct_message_events": []}, capabilities.ALL)
+
+
+def test_a_read_receipt_names_the_reader_and_the_last_event_read() -> None:
+    assert parse("dm_read") == [
+        ReadMark("3001969357", 1860000000000000003, dt.datetime(2025, 11, 23, 13, 0, tzinfo=dt.UTC))
+    ]
+
+
+def test_the_accounts_own_read_receipt_and_a_dm_less_inbox_ignore_it() -> None:
+    assert parse("dm_read_by_account") == [
+        Ignored("the account read a direct message conversation")
+    ]
+    assert parse("dm_read", (capabilities.MENTIONS,)) == [
+        Ignored("read receipt: direct messages not received by this inbox")
+    ]
+
+
+def test_a_read_receipt_without_a_numeric_last_event_is_refused() -> None:
+    data = json.loads(payload("dm_read"))
+    data["direct_message_mark_read_events"][0]["last_read_event_id"] = "abc"
+    with pytest.raises(ValueError, match="last_read_event_id"):
+        parse_body(7, data, capabilities.ALL)
