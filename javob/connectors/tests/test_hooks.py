@@ -101,14 +101,22 @@ def test_bad_signature_is_401_and_nothing_is_stored(
 def test_stale_or_future_timestamp_is_401(
     cast: Cast, client: Client, on_commit: Callable[..., Any], skew: int
 ) -> None:
-    with on_commit():
-        response = post_signed(client, cast.inbox_a, _message(), timestamp=int(time.time()) + skew)
+    # The clock stands still, so a slow machine cannot move the skew back inside the window.
+    now = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(now, tick=False), on_commit():
+        response = post_signed(
+            client, cast.inbox_a, _message(), timestamp=int(now.timestamp()) + skew
+        )
     assert response.status_code == 401
     assert InboundPayload.objects.count() == 0
 
 
 def test_timestamp_within_five_minutes_is_accepted(cast: Cast, client: Client) -> None:
-    response = post_signed(client, cast.inbox_a, _message(), timestamp=int(time.time()) - 290)
+    now = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(now, tick=False):
+        response = post_signed(
+            client, cast.inbox_a, _message(), timestamp=int(now.timestamp()) - 300
+        )
     assert response.status_code == 200
 
 
