@@ -118,7 +118,9 @@ def _session_body(session: actions.Session) -> dict[str, Any]:
     visitor, config = session.visitor, session.config
     with translation.override(visitor.language):
         strings = widget_strings()
-        greeting = config.greeting or strings["greeting"]
+        if config.offline_message:
+            strings["offline"] = config.offline_message
+        greeting = config.greeting_for(visitor.language) or strings["greeting"]
         schedule = _schedule(config)
     return {
         "token": session.token,
