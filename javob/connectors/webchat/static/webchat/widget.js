@@ -437,7 +437,7 @@
         var status = node.querySelector(".status");
         if (status && Number(node.getAttribute("data-id")) <= p.up_to) status.textContent = t("read");
       });
-    } else if (event.event === "hello" || event.event === "pong") {
+    } else if (event.event === "hello" || event.event === "pong" || event.event === "agents") {
       renderAgents(p.agents);
     } else if (event.event === "bot") {
       renderBot(p.active);
