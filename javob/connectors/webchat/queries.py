@@ -174,6 +174,8 @@ def message_for_widget(message: Message, visitor: Visitor) -> dict[str, Any]:
         "mine": mine,
         "sender": message.sender_type,
         "agent": agent.name if agent is not None and not mine else "",
+        # The widget loads <its API>/avatars/<key>; empty: it shows the initial.
+        "avatar": agent.avatar_key if agent is not None and not mine else "",
         "text": message.text,
         "status": message.delivery_status,
         "read": message.read_at is not None,
