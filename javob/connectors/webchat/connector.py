@@ -63,6 +63,11 @@ class WebchatConnector(Connector):
             self.inbox.secrets = {}
         self.inbox.secrets.setdefault("identity_secret", secrets.token_urlsafe(32))
 
+    def check_settings(self) -> None:
+        check_widget_settings(
+            self.inbox.settings, list(self.inbox.languages), self.inbox.workspace_id
+        )
+
     def send(self, message: Message) -> str:
         if message.sender_type == "agent":  # a person answered: the bot steps back
             Visitor.objects.filter(conversation_id=message.conversation_id, bot_active=True).update(

@@ -17,6 +17,8 @@ from conftest import Cast
 from javob.connectors.email.tests.support import email_inbox
 from javob.connectors.webchat.tests.support import Widget, add_webchat
 from javob.conversations.models import Inbox
+from javob.conversations.settings_actions import InboxConfig, check_configure_inbox
+from javob.core.errors import ActionError
 from javob.web.settings_pages.tests.support import snapshot
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -286,3 +288,26 @@ def test_the_widget_uses_the_greeting_of_its_language_and_the_offline_message(
     assert (russian["greeting"], english["greeting"]) == ("Здравствуйте!", "Hello there")
     assert russian["strings"]["offline"] == "We answer on Monday."
     assert russian["schedule"]["open"] is False
+
+
+def test_the_configure_action_itself_refuses_bad_widget_settings(cast: Cast) -> None:
+    # given a caller that skips the form (the action is what every path goes through)
+    chat = add_webchat(cast.a)
+    before = snapshot()
+    config = InboxConfig(
+        name="Site chat",
+        team_id=None,
+        languages=("uz",),
+        reopen_grace_hours=168,
+        settings={"away_minutes": "0", "allowed_origins": "https://shop.example"},
+        secrets={},
+    )
+
+    with pytest.raises(ActionError) as refused:
+        check_configure_inbox(cast.alice, chat.pk, config)
+
+    assert (refused.value.field, refused.value.message) == (
+        "away_minutes",
+        "`away_minutes` must be 1 to 10080.",
+    )
+    assert snapshot() == before
