@@ -180,7 +180,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     async def widget_event(self, message: dict[str, Any]) -> None:
         await self.send_json({"event": message["event"], "payload": message["payload"]})
 
-    async def team_presence(self, message: dict[str, Any]) -> None:
+    async def team_availability(self, message: dict[str, Any]) -> None:
         """An agent of this inbox changed availability (see presence.py); no database."""
         if self.assignee_id is None:
             state = message["team"]

@@ -37,7 +37,7 @@ def announce_team_presence(membership_id: int) -> None:
     for team in inboxes_answered_by(membership_id):
         cache.delete(team_cache_key(team.inbox_id))  # the cached state may be this change's
         message = {
-            "type": "team.presence",
+            "type": "team.availability",
             "team": team_presence(team, None).state,
             "agent": membership_id,
             "agent_state": "online" if online else "away",

@@ -323,3 +323,18 @@ async def test_a_team_inbox_hears_only_its_teams_agents(chat: Chat) -> None:
     await database_sync_to_async(check_set_availability)(chat.cast.alice, "online")
     assert await _agents_events(socket) == ["online"]
     await socket.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_deactivating_the_last_online_agent_shows_the_team_away(chat: Chat) -> None:
+    from javob.accounts.actions import check_deactivate_agent
+
+    await database_sync_to_async(check_set_availability)(chat.cast.bob, "online")
+    socket = await _widget_socket(chat.widget)
+    assert await socket.receive_json_from() == {"event": "hello", "payload": {"agents": "online"}}
+
+    await database_sync_to_async(check_deactivate_agent)(chat.cast.alice, chat.cast.bob.pk)
+
+    assert await _agents_events(socket) == ["away"]
+    await socket.disconnect()
