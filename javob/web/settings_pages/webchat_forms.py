@@ -100,6 +100,11 @@ class WebchatInboxForm(InboxForm):
             languages = [
                 code for code in re.split(r"[\s,;]+", self.data.get("languages", "")) if code
             ]
+        self._add_greetings_and_prechat(languages)
+        self._add_schedule()
+        self._add_follow_up(actor.workspace_id)
+
+    def _add_greetings_and_prechat(self, languages: list[str]) -> None:
         self.greeting_names = [f"greeting_{lang}" for lang in greeting_languages(languages)]
         self.fields["greeting"] = self._text(
             _("Greeting (any language)"),
@@ -117,6 +122,8 @@ class WebchatInboxForm(InboxForm):
                 choices=[(mode, MODE_LABELS[mode]) for mode in FIELD_MODES],
                 initial="optional" if field == "name" else "off",
             )
+
+    def _add_schedule(self) -> None:
         self.fields["time_zone"] = forms.ChoiceField(
             label=_("Time zone of the business hours"),
             choices=[(zone, zone) for zone in sorted(available_timezones())],
@@ -134,13 +141,15 @@ class WebchatInboxForm(InboxForm):
         self.fields["offline_message"] = self._text(
             _("Offline message"), _("Shown outside business hours. Empty: the default text.")
         )
+
+    def _add_follow_up(self, workspace_id: int) -> None:
         self.fields["email_inbox"] = forms.ChoiceField(
             label=_("Email inbox for follow-ups and transcripts"),
             required=False,
             choices=[("", _("None (send through the server's mail settings)"))]
             + [
                 (str(pk), name)
-                for pk, name in Inbox.objects.filter(workspace_id=actor.workspace_id, kind="email")
+                for pk, name in Inbox.objects.filter(workspace_id=workspace_id, kind="email")
                 .order_by("name", "id")
                 .values_list("pk", "name")
             ],
