@@ -9,7 +9,9 @@ measures:
 - the round trip visitor -> agent -> visitor: a visitor sends a message over its socket, an
   agent (a bearer-token websocket) sees `message.created` and answers through the REST API,
   and the visitor's socket receives the reply. p50/p99 over the rounds, while all N sockets
-  stay open.
+  stay open;
+- the team presence push: the agent switches availability (REST API) and every one of the N
+  open widgets receives the new `agents` state; p50/p99 from the API call to the last socket.
 
 SQLite by default; PostgreSQL when DATABASE_URL=postgres://.../javob_bench_widget.
 """
@@ -148,10 +150,48 @@ async def round_trips(
     return times
 
 
+def set_availability(port: int, secret: str, availability: str) -> None:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/me/availability",
+        data=json.dumps({"availability": availability}).encode(),
+        headers={"Authorization": f"Bearer {secret}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (http://127.0.0.1)
+        response.read()
+
+
+async def agents_state(connection: Any, state: str, deadline: float = 15) -> float:
+    """When (perf_counter) this socket heard the team's new state."""
+    while True:
+        data = json.loads(await asyncio.wait_for(connection.recv(), deadline))
+        if data["event"] == "agents" and data["payload"]["agents"] == state:
+            return time.perf_counter()
+
+
+async def presence_pushes(
+    port: int, secret: str, sockets: list[Any], rounds: int
+) -> dict[str, list[float]]:
+    """Milliseconds from the availability call to the first and the last socket hearing the
+    new state (every socket listens before the call; the client reads all N sockets in this
+    one process, so the figures include its work)."""
+    times: dict[str, list[float]] = {"first widget": [], "last widget": []}
+    for i in range(rounds):
+        state = "online" if i % 2 == 0 else "away"
+        started = time.perf_counter()
+        listening = [asyncio.ensure_future(agents_state(s, state)) for s in sockets]
+        await asyncio.to_thread(set_availability, port, secret, state)
+        heard = await asyncio.gather(*listening)
+        times["first widget"].append((min(heard) - started) * 1000)
+        times["last widget"].append((max(heard) - started) * 1000)
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sockets", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--presence", type=int, default=20, help="availability switches")
     args = parser.parse_args()
     database = fresh_database("widget")
     setup_django(database)
@@ -167,7 +207,17 @@ def main() -> None:
     }
     server = start_server(port, env)
     try:
-        asyncio.run(run(port, server.pid, public_id, secret, tokens, args.rounds, database.backend))
+        asyncio.run(
+            run(
+                port,
+                server.pid,
+                public_id,
+                secret,
+                tokens,
+                (args.rounds, args.presence),
+                database.backend,
+            )
+        )
     finally:
         server.terminate()
         server.wait(10)
@@ -175,8 +225,15 @@ def main() -> None:
 
 
 async def run(
-    port: int, pid: int, public_id: str, secret: str, tokens: list[str], rounds: int, backend: str
+    port: int,
+    pid: int,
+    public_id: str,
+    secret: str,
+    tokens: list[str],
+    counts: tuple[int, int],
+    backend: str,
 ) -> None:
+    rounds, switches = counts
     before = rss_kib(pid)
     opened = time.perf_counter()
     sockets = await open_sockets(port, public_id, tokens)
@@ -185,6 +242,7 @@ async def run(
     after = rss_kib(pid)
     times = await round_trips(port, secret, sockets, rounds)
     times = {("round trip" if k == "total" else f"- {k}"): v for k, v in times.items()}
+    pushes = await presence_pushes(port, secret, sockets, switches) if switches else {}
     version = await asyncio.to_thread(database_version)
     print(f"database: {backend} {version}; server: javob run (one process)")
     print_table(
@@ -199,6 +257,13 @@ async def run(
                     f"{percentile(values, 0.5):.1f} / {percentile(values, 0.99):.1f} ms",
                 ]
                 for name, values in times.items()
+            ),
+            *(
+                [
+                    f"presence push, {which} p50 / p99 ({switches})",
+                    f"{percentile(values, 0.5):.1f} / {percentile(values, 0.99):.1f} ms",
+                ]
+                for which, values in pushes.items()
             ),
         ],
     )

@@ -114,9 +114,11 @@ def check_set_availability(actor: Membership, availability: str) -> Membership:
     actor.save(update_fields=["availability"])
     if changed:
         # Routing may hand an agent's conversations on when they go offline (a task).
+        from javob.connectors.webchat.presence import on_availability_changed
         from javob.routing.tasks import notify_availability
 
         notify_availability(actor.pk)
+        on_availability_changed(actor.pk)  # the web chat widgets show the team's state
     return actor
 
 
@@ -312,6 +314,9 @@ def check_deactivate_agent(actor: Membership, membership_id: int) -> Membership:
         member.availability = Availability.OFFLINE
         member.save(update_fields=["is_active", "availability"])
         record(actor, "agent.deactivated", membership=member.pk)
+        from javob.connectors.webchat.presence import on_availability_changed
+
+        on_availability_changed(member.pk)
     return member
 
 

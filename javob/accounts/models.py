@@ -80,6 +80,10 @@ class Membership(models.Model):
     # Plain text under this agent's email replies in this workspace (see docs/email.md for
     # how it combines with the inbox's signature template).
     email_signature = models.TextField(_("email signature"), blank=True)
+    # The agent's picture, shown to customers in the web chat. Stored under a random name;
+    # `avatar_key` (new random on every upload) is all a public URL carries.
+    avatar = models.FileField(_("avatar"), upload_to="avatars/", blank=True)
+    avatar_key = models.CharField(max_length=32, blank=True, db_index=True)
     availability = models.CharField(
         _("availability"), max_length=16, choices=Availability.choices, default=Availability.OFFLINE
     )

@@ -144,6 +144,10 @@ class Connector:
     def setup(self) -> None:
         """Prepare a new inbox: generate its secrets and defaults (called before it is saved)."""
 
+    def check_settings(self) -> None:
+        """Check the inbox's settings as an admin changed them, before they are saved; raise
+        ActionError naming the bad setting. The default accepts any."""
+
     def activate(self) -> None:
         """Connect a saved, committed inbox to the provider (register the webhook, check the
         credentials). Called when the inbox is added or switched back on; may save the inbox's

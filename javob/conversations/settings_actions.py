@@ -146,6 +146,8 @@ def check_configure_inbox(actor: Membership, inbox_id: int, config: InboxConfig)
         inbox.settings = {key: value for key, value in settings.items() if value}
         new_secrets = {key: value for key, value in config.secrets.items() if value}
         inbox.secrets = {**inbox.secrets, **new_secrets}
+        if has_connector(inbox.kind):
+            connector_for(inbox).check_settings()
         if new_secrets and has_connector(inbox.kind):
             connector_for(inbox).setup()  # validates the secrets it knows (e.g. their length)
         inbox.save()

@@ -37,6 +37,7 @@ urlpatterns = [
     ),
     path("attachments/<int:attachment_id>", views.attachment, name="attachment"),
     path("preferences/", views.preferences, name="preferences"),
+    path("preferences/avatar", views.preferences_avatar, name="preferences_avatar"),
     path("workspaces/<int:workspace_id>", views.switch_workspace, name="switch_workspace"),
     path("", views.home, name="home"),
 ]

@@ -21,6 +21,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from javob.accounts import avatars
 from javob.accounts.models import Membership
 from javob.conversations.models import Attachment
 from javob.conversations.queries import can_see
@@ -78,6 +79,28 @@ def preferences(request: HttpRequest) -> HttpResponse:
         .order_by("created_at", "pk"),
     }
     return render(request, "web/preferences.html", context)
+
+
+@require_POST
+@agent_required
+def preferences_avatar(request: HttpRequest) -> HttpResponse:
+    """Upload the agent's picture (or remove it with remove=1)."""
+    member = _member(request)
+    upload = request.FILES.get("avatar")
+    try:
+        if request.POST.get("remove") == "1":
+            avatars.check_remove_avatar(member)
+        elif upload is None:
+            raise ActionError(_("Choose a picture first."), field="avatar")
+        elif (upload.size or 0) > avatars.MAX_AVATAR_BYTES:
+            raise ActionError(_("The picture is too large (at most 2 MB)."), field="avatar")
+        else:
+            avatars.check_set_avatar(member, upload.read())
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Picture saved."))
+    return redirect("preferences")
 
 
 @require_POST

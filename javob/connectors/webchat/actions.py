@@ -164,13 +164,29 @@ def check_visitor_message(visitor: Visitor, data: VisitorMessage) -> Message:
     missing = missing_prechat(visitor, config_of(inbox))
     if missing:
         raise ActionError(_("Please fill in the form first."), field=missing[0])
-    received = receive_message(_inbound(visitor, data, text))
-    message = received.message
-    if visitor.conversation_id != message.conversation_id or visitor.contact_id is None:
-        visitor.conversation_id = message.conversation_id
-        visitor.contact_id = message.sender_contact_id
-        visitor.save(update_fields=["conversation", "contact"])
+    # One transaction: the pipeline (routing, auto-ack) runs after commit and must see the
+    # conversation's language.
+    with transaction.atomic():
+        received = receive_message(_inbound(visitor, data, text))
+        message = received.message
+        _give_language(message.conversation_id, visitor.language)
+        if visitor.conversation_id != message.conversation_id or visitor.contact_id is None:
+            visitor.conversation_id = message.conversation_id
+            visitor.contact_id = message.sender_contact_id
+            visitor.save(update_fields=["conversation", "contact"])
     return message
+
+
+# The widget's languages as the BCP 47 tags conversations carry (see intelligence.language).
+CONVERSATION_LANGUAGE = {"uz": "uz-Latn", "uz-cyrl": "uz-Cyrl", "ru": "ru", "en": "en"}
+
+
+def _give_language(conversation_id: int, widget_language: str) -> None:
+    """The widget's language becomes the conversation's when it has none yet, so routing,
+    the auto-acknowledgement and canned answers use it before any text is analysed."""
+    tag = CONVERSATION_LANGUAGE.get(widget_language)
+    if tag:
+        Conversation.objects.filter(pk=conversation_id, language="").update(language=tag)
 
 
 def _inbound(visitor: Visitor, data: VisitorMessage, text: str) -> InboundMessage:

@@ -9,6 +9,8 @@ admin pages or the API), so each has a small text format:
     time_zone        an IANA zone, e.g. "Asia/Tashkent"
     away_minutes     minutes after which replies to a visitor who left go out by email
     greeting         shown above the conversation (default: a translated greeting)
+    greeting_<lang>  the greeting in one widget language (uz, uz-cyrl, ru, en), before `greeting`
+    offline_message  shown outside business hours instead of the default "We are away right now."
     bot              dotted path of a bot class answering first (empty: none)
     email_inbox      id of an email inbox of the same workspace that follow-ups and
                      transcripts go through, so the visitor's emailed answer joins the chat
@@ -79,6 +81,12 @@ class WidgetConfig:
     bot: str
     default_language: str
     email_inbox: int | None
+    greetings: dict[str, str]
+    offline_message: str
+
+    def greeting_for(self, language: str) -> str:
+        """The inbox's greeting in this widget language, else its general one (may be empty)."""
+        return self.greetings.get(language) or self.greeting
 
     def allows(self, origin: str | None) -> bool:
         return origin is not None and normalize_origin(origin) in self.allowed_origins
@@ -180,6 +188,30 @@ def widget_config(settings: dict[str, Any], languages: list[str]) -> WidgetConfi
         bot=str(settings.get("bot", "")),
         default_language=default_language,
         email_inbox=int(email_inbox) if email_inbox else None,
+        greetings={
+            lang: str(settings[f"greeting_{lang}"])
+            for lang in WIDGET_LANGUAGES
+            if settings.get(f"greeting_{lang}")
+        },
+        offline_message=str(settings.get("offline_message", "")),
+    )
+
+
+def format_hours(hours: Hours) -> list[str]:
+    """Each weekday's intervals as the form writes them ("09:00-13:00, 14:00-18:00")."""
+    return [", ".join(f"{_hhmm(start)}-{_hhmm(end)}" for start, end in day) for day in hours.week]
+
+
+def _hhmm(time: dt.time) -> str:
+    return "24:00" if time == dt.time.max else time.strftime("%H:%M")
+
+
+def join_hours(days: list[str]) -> str:
+    """The inverse of `format_hours`: "Mon 09:00-18:00; Tue ..." (empty days are closed)."""
+    return "; ".join(
+        f"{name.capitalize()} {text.strip()}"
+        for name, text in zip(DAYS, days, strict=True)
+        if text.strip()
     )
 
 

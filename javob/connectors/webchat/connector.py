@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils.translation import gettext as _
 
 from javob.connectors.base import Connector
-from javob.connectors.webchat.config import widget_config
+from javob.connectors.webchat.config import WidgetConfig, widget_config
 from javob.connectors.webchat.models import Visitor
 from javob.connectors.webchat.queries import message_for_widget
 from javob.conversations.models import Conversation, Inbox
@@ -31,6 +31,25 @@ def push(visitor_ids: list[int], event: str, payload: dict[str, Any]) -> None:
     send_to_groups([visitor_group(v) for v in visitor_ids], message)
 
 
+def check_widget_settings(
+    settings: dict[str, Any], languages: list[str], workspace_id: int
+) -> WidgetConfig:
+    """The one check of a web-chat inbox's settings (CLI, API and the settings page): parses
+    them and makes sure `email_inbox` names an email inbox of the same workspace."""
+    config = widget_config(settings, languages)
+    if (
+        config.email_inbox is not None
+        and not Inbox.objects.filter(
+            pk=config.email_inbox, workspace_id=workspace_id, kind="email"
+        ).exists()
+    ):
+        raise ActionError(
+            _("`email_inbox` must name an email inbox of this workspace."),
+            field="email_inbox",
+        )
+    return config
+
+
 class WebchatConnector(Connector):
     kind = "webchat"
     required_settings = ("allowed_origins",)
@@ -39,20 +58,15 @@ class WebchatConnector(Connector):
     def setup(self) -> None:
         settings = self.inbox.settings
         settings.setdefault("public_id", secrets.token_urlsafe(12))
-        config = widget_config(settings, list(self.inbox.languages))  # refuses bad settings
-        if (
-            config.email_inbox is not None
-            and not Inbox.objects.filter(
-                pk=config.email_inbox, workspace_id=self.inbox.workspace_id, kind="email"
-            ).exists()
-        ):
-            raise ActionError(
-                _("`email_inbox` must name an email inbox of this workspace."),
-                field="email_inbox",
-            )
+        check_widget_settings(settings, list(self.inbox.languages), self.inbox.workspace_id)
         if not self.inbox.secrets:
             self.inbox.secrets = {}
         self.inbox.secrets.setdefault("identity_secret", secrets.token_urlsafe(32))
+
+    def check_settings(self) -> None:
+        check_widget_settings(
+            self.inbox.settings, list(self.inbox.languages), self.inbox.workspace_id
+        )
 
     def send(self, message: Message) -> str:
         if message.sender_type == "agent":  # a person answered: the bot steps back

@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 from javob.connectors.webchat import actions
 from javob.connectors.webchat.connector import visitor_group
 from javob.connectors.webchat.models import Visitor
-from javob.connectors.webchat.queries import TeamScope, agents_presence, widget_inbox
+from javob.connectors.webchat.presence import inbox_group
+from javob.connectors.webchat.queries import TeamPresence, TeamScope, team_presence, widget_inbox
 from javob.connectors.webchat.ratelimit import allow, limit
 from javob.connectors.webchat.tokens import visitor_key
 from javob.conversations.models import Conversation
@@ -84,18 +85,18 @@ def _read(visitor_id: int, up_to: int) -> int:
     return actions.do_mark_read(Visitor.objects.get(pk=visitor_id), up_to)
 
 
-def _connected(visitor: Visitor) -> dict[str, Any]:
+def _connected(visitor: Visitor) -> TeamPresence:
     actions.do_touch(visitor.pk, connected=1)
-    return {"agents": agents_presence(TeamScope.of(visitor.inbox), visitor.conversation_id)}
+    return team_presence(TeamScope.of(visitor.inbox), visitor.conversation_id)
 
 
-def _pinged(visitor_id: int, team: TeamScope) -> dict[str, Any]:
+def _pinged(visitor_id: int, team: TeamScope) -> TeamPresence:
     actions.do_touch(visitor_id)
     # Read fresh: the visitor may have started a conversation since the handshake.
     conversation_id = (
         Visitor.objects.filter(pk=visitor_id).values_list("conversation_id", flat=True).first()
     )
-    return {"agents": agents_presence(team, conversation_id)}
+    return team_presence(team, conversation_id)
 
 
 class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
@@ -103,6 +104,8 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     team: TeamScope  # whose availability the widget shows (small: one per open connection)
     last_typing: float = 0.0
     hidden: bool = False  # this widget's page is in a background tab or minimised
+    assignee_id: int | None = None  # whose availability it shows (None: the team's)
+    inbox_id: int | None = None
 
     async def connect(self) -> None:
         register_loop(asyncio.get_running_loop())
@@ -110,18 +113,24 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         if visitor is None:
             await self.close(code=4403)
             return
-        self.visitor_id = visitor.pk
+        self.visitor_id, self.inbox_id = visitor.pk, visitor.inbox_id
         await self.channel_layer.group_add(visitor_group(visitor.pk), self.channel_name)
+        await self.channel_layer.group_add(inbox_group(visitor.inbox_id), self.channel_name)
         await self.accept()
         self.team = TeamScope.of(visitor.inbox)
         hello = await database_sync_to_async(_connected)(visitor)
-        await self.send_json({"event": "hello", "payload": hello})
+        self.assignee_id = hello.assignee_id
+        await self.send_json({"event": "hello", "payload": {"agents": hello.state}})
 
     async def disconnect(self, code: int) -> None:
         if self.visitor_id is not None:
             await self.channel_layer.group_discard(
                 visitor_group(self.visitor_id), self.channel_name
             )
+            if self.inbox_id is not None:
+                await self.channel_layer.group_discard(
+                    inbox_group(self.inbox_id), self.channel_name
+                )
             await database_sync_to_async(actions.do_touch)(
                 self.visitor_id, connected=-1, hidden=-1 if self.hidden else 0
             )
@@ -140,7 +149,8 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self._visibility(bool(content.get("hidden")))
         elif kind == "ping":
             pong = await database_sync_to_async(_pinged)(self.visitor_id, self.team)
-            await self.send_json({"event": "pong", "payload": pong})
+            self.assignee_id = pong.assignee_id
+            await self.send_json({"event": "pong", "payload": {"agents": pong.state}})
 
     async def _visibility(self, hidden: bool) -> None:
         if self.visitor_id is None or hidden == self.hidden:
@@ -169,3 +179,13 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
 
     async def widget_event(self, message: dict[str, Any]) -> None:
         await self.send_json({"event": message["event"], "payload": message["payload"]})
+
+    async def team_availability(self, message: dict[str, Any]) -> None:
+        """An agent of this inbox changed availability (see presence.py); no database."""
+        if self.assignee_id is None:
+            state = message["team"]
+        elif self.assignee_id == message["agent"]:
+            state = message["agent_state"]
+        else:
+            return
+        await self.send_json({"event": "agents", "payload": {"agents": state}})

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
-from javob.accounts.models import Availability, Membership
+from javob.accounts.models import Availability, Membership, Team
 from javob.connectors.webchat.models import Visitor
 from javob.conversations.models import Attachment, Conversation, Direction, Inbox, Message
 from javob.core.errors import NotFound
@@ -63,7 +63,19 @@ class TeamScope:
         return cls(inbox.workspace_id, inbox.pk, inbox.team_id)
 
 
+@dataclass(frozen=True, slots=True)
+class TeamPresence:
+    """What a widget shows of the team, and whose availability decides it (None: the team's)."""
+
+    state: str  # "online" or "away"
+    assignee_id: int | None
+
+
 def agents_presence(team: TeamScope, conversation_id: int | None) -> str:
+    return team_presence(team, conversation_id).state
+
+
+def team_presence(team: TeamScope, conversation_id: int | None) -> TeamPresence:
     """What the widget shows of the team: "online" when the agent assigned to the visitor's
     conversation (before one is: any agent of the inbox's team, or of the workspace) has set
     themselves online, else "away". The team's state is cached for a few seconds: a thousand
@@ -71,12 +83,13 @@ def agents_presence(team: TeamScope, conversation_id: int | None) -> str:
     if conversation_id is not None:
         assignee = (
             Conversation.objects.filter(pk=conversation_id, assignee__isnull=False)
-            .values_list("assignee__availability", "assignee__is_active")
+            .values_list("assignee_id", "assignee__availability", "assignee__is_active")
             .first()
         )
         if assignee is not None:
-            return "online" if assignee == (Availability.ONLINE, True) else "away"
-    key = f"webchat-agents:{team.inbox_id}"
+            online = assignee[1:] == (Availability.ONLINE, True)
+            return TeamPresence("online" if online else "away", assignee[0])
+    key = team_cache_key(team.inbox_id)
     state: str | None = cache.get(key)
     if state is None:
         agents = Membership.objects.filter(
@@ -88,7 +101,26 @@ def agents_presence(team: TeamScope, conversation_id: int | None) -> str:
             agents = agents.filter(teams=team.team_id)
         state = "online" if agents.exists() else "away"
         cache.set(key, state, TEAM_PRESENCE_SECONDS)
-    return state
+    return TeamPresence(state, None)
+
+
+def team_cache_key(inbox_id: int) -> str:
+    return f"webchat-agents:{inbox_id}"
+
+
+def inboxes_answered_by(membership_id: int) -> list[TeamScope]:
+    """The active web-chat inboxes whose team state this agent counts in: those of their
+    teams and those without a team, in their workspace."""
+    member = Membership.objects.filter(pk=membership_id).values("workspace_id").first()
+    if member is None:
+        return []
+    teams = Team.members.through.objects.filter(membership_id=membership_id).values("team_id")
+    rows = (
+        Inbox.objects.filter(workspace_id=member["workspace_id"], kind="webchat", is_active=True)
+        .filter(Q(team__isnull=True) | Q(team_id__in=teams))
+        .values_list("pk", "team_id")
+    )
+    return [TeamScope(member["workspace_id"], pk, team_id) for pk, team_id in rows]
 
 
 def with_presence(query: QuerySet[Conversation]) -> QuerySet[Conversation]:
@@ -142,6 +174,8 @@ def message_for_widget(message: Message, visitor: Visitor) -> dict[str, Any]:
         "mine": mine,
         "sender": message.sender_type,
         "agent": agent.name if agent is not None and not mine else "",
+        # The widget loads <its API>/avatars/<key>; empty: it shows the initial.
+        "avatar": agent.avatar_key if agent is not None and not mine else "",
         "text": message.text,
         "status": message.delivery_status,
         "read": message.read_at is not None,

@@ -8,6 +8,7 @@ urlpatterns = [
     path("<str:public_id>/messages", views.messages, name="widget-messages"),
     path("<str:public_id>/handover", views.handover, name="widget-handover"),
     path("<str:public_id>/transcript", views.transcript, name="widget-transcript"),
+    path("<str:public_id>/avatars/<str:key>", views.avatar, name="widget-avatar"),
     path(
         "<str:public_id>/attachments/<int:attachment_id>",
         views.attachment,

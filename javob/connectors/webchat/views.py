@@ -17,6 +17,8 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from javob.accounts import avatars
+from javob.accounts.models import Membership
 from javob.connectors.webchat import actions
 from javob.connectors.webchat.config import WidgetConfig
 from javob.connectors.webchat.models import Visitor
@@ -118,7 +120,9 @@ def _session_body(session: actions.Session) -> dict[str, Any]:
     visitor, config = session.visitor, session.config
     with translation.override(visitor.language):
         strings = widget_strings()
-        greeting = config.greeting or strings["greeting"]
+        if config.offline_message:
+            strings["offline"] = config.offline_message
+        greeting = config.greeting_for(visitor.language) or strings["greeting"]
         schedule = _schedule(config)
     return {
         "token": session.token,
@@ -244,4 +248,31 @@ def attachment(
     )
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def avatar(request: HttpRequest, public_id: str, key: str) -> HttpResponseBase:
+    """An agent's picture, for the widget's <img> on the host site: no Origin comes with an
+    image request, so this needs none; it answers only for a current avatar key of an agent
+    of this chat's workspace, and says the picture may be embedded from any site."""
+    try:
+        inbox = widget_inbox(public_id)
+    except ActionError as error:
+        return _error(error.message, error.status, error.field)
+    member = (
+        Membership.objects.filter(workspace_id=inbox.workspace_id, avatar_key=key)
+        .exclude(avatar="")
+        .first()
+        if key
+        else None
+    )
+    if member is None:
+        return _error(_("No such picture."), 404, "avatar")
+    response: HttpResponseBase = FileResponse(
+        member.avatar.open("rb"), content_type=avatars.content_type(member.avatar.name or "")
+    )
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
+    response["Cache-Control"] = "public, max-age=31536000, immutable"  # the key changes
     return response

@@ -40,6 +40,11 @@ urlpatterns = [
     path("inboxes/new/<slug:kind>/", inboxes.inbox_add, name="inbox-add"),
     path("inboxes/<int:inbox_id>/", inboxes.inbox_edit, name="inbox-edit"),
     path("inboxes/<int:inbox_id>/secret/", inboxes.inbox_secret, name="inbox-secret"),
+    path(
+        "inboxes/<int:inbox_id>/identity-secret/",
+        inboxes.inbox_identity_secret,
+        name="inbox-identity-secret",
+    ),
     path("inboxes/<int:inbox_id>/active/", inboxes.inbox_active, name="inbox-active"),
     path(
         "inboxes/<int:inbox_id>/quarantine/",

@@ -245,3 +245,96 @@ async def test_the_visitor_sees_their_messages_read_once_an_agent_opens_the_chat
     await database_sync_to_async(_open_as_alice)(chat.cast, chat.conversation_id)
     assert await socket.receive_nothing(timeout=QUIET)
     await socket.disconnect()
+
+
+async def _agents_events(socket: WebsocketCommunicator) -> list[Any]:
+    got = []
+    while not await socket.receive_nothing(timeout=QUIET):
+        event = await socket.receive_json_from()
+        if event["event"] == "agents":
+            got.append(event["payload"]["agents"])
+    return got
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_the_teams_state_reaches_open_widgets_when_an_agent_changes_availability(
+    chat: Chat,
+) -> None:
+    # given a visitor's open widget (no assignee yet) and one of another workspace's chat
+    socket = await _widget_socket(chat.widget)
+    assert await socket.receive_json_from() == {"event": "hello", "payload": {"agents": "away"}}
+
+    def other_workspace_widget() -> Widget:
+        widget = Widget(add_webchat(chat.cast.b))
+        widget.start()
+        return widget
+
+    stranger = await _widget_socket(await database_sync_to_async(other_workspace_widget)())
+    await stranger.receive_json_from()  # hello
+    alice, bob = chat.cast.alice, chat.cast.bob
+
+    await database_sync_to_async(check_set_availability)(alice, "online")
+    assert await socket.receive_json_from(timeout=1) == {
+        "event": "agents",
+        "payload": {"agents": "online"},
+    }
+    await database_sync_to_async(check_set_availability)(bob, "online")
+    await database_sync_to_async(check_set_availability)(alice, "away")
+    await database_sync_to_async(check_set_availability)(bob, "offline")
+
+    assert await _agents_events(socket) == ["online", "online", "away"]
+    assert await _agents_events(stranger) == []
+    await socket.disconnect()
+    await stranger.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_an_assigned_visitor_follows_their_agent_only(chat: Chat) -> None:
+    alice, bob = chat.cast.alice, chat.cast.bob
+    await database_sync_to_async(check_assign)(alice, chat.conversation_id, assignee_id=alice.pk)
+    socket = await _widget_socket(chat.widget)
+    assert await socket.receive_json_from() == {"event": "hello", "payload": {"agents": "away"}}
+
+    await database_sync_to_async(check_set_availability)(bob, "online")
+    assert await _agents_events(socket) == []
+    await database_sync_to_async(check_set_availability)(alice, "online")
+    assert await _agents_events(socket) == ["online"]
+    await database_sync_to_async(check_set_availability)(alice, "busy")
+    assert await _agents_events(socket) == ["away"]
+    await socket.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_a_team_inbox_hears_only_its_teams_agents(chat: Chat) -> None:
+    # the chat answers for alice's team (Support); bob is in Sales
+    from javob.conversations.models import Inbox
+
+    await database_sync_to_async(Inbox.objects.filter(pk=chat.widget.inbox.pk).update)(
+        team=chat.cast.support
+    )
+    socket = await _widget_socket(chat.widget)
+    await socket.receive_json_from()  # hello
+
+    await database_sync_to_async(check_set_availability)(chat.cast.bob, "online")
+    assert await _agents_events(socket) == []
+    await database_sync_to_async(check_set_availability)(chat.cast.alice, "online")
+    assert await _agents_events(socket) == ["online"]
+    await socket.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_deactivating_the_last_online_agent_shows_the_team_away(chat: Chat) -> None:
+    from javob.accounts.actions import check_deactivate_agent
+
+    await database_sync_to_async(check_set_availability)(chat.cast.bob, "online")
+    socket = await _widget_socket(chat.widget)
+    assert await socket.receive_json_from() == {"event": "hello", "payload": {"agents": "online"}}
+
+    await database_sync_to_async(check_deactivate_agent)(chat.cast.alice, chat.cast.bob.pk)
+
+    assert await _agents_events(socket) == ["away"]
+    await socket.disconnect()

@@ -12,12 +12,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from javob.accounts.models import Membership
 from javob.connectors.actions import webhook_url
 from javob.connectors.base import Connector
 from javob.connectors.email.queries import ThreadingReport, threading_report
 from javob.connectors.health import health, with_health
 from javob.connectors.quarantine import quarantine_count, with_quarantine_count
 from javob.connectors.registry import CONNECTORS, connector_class, connector_for, has_connector
+from javob.connectors.webchat import settings_actions as webchat_settings
 from javob.conversations import settings_actions
 from javob.conversations.models import ChannelKind, Inbox
 from javob.conversations.settings_actions import SECRET_SETTING, InboxConfig
@@ -25,6 +27,7 @@ from javob.core.errors import ActionError
 from javob.web.membership import admin_required, http_errors
 from javob.web.settings_pages.forms import InboxForm, show_error
 from javob.web.settings_pages.views.common import actor, page
+from javob.web.settings_pages.webchat_forms import WebchatInboxForm, initial_settings, widget_embed
 
 
 @admin_required
@@ -58,7 +61,11 @@ def inbox_add(request: HttpRequest, kind: str) -> HttpResponse:
     if not has_connector(kind):
         raise Http404
     me = actor(request)
-    form = InboxForm(me, connector_class(kind), request.POST or None, adding=True)
+    form: InboxForm
+    if kind == "webchat":
+        form = WebchatInboxForm(me, None, request.POST or None, adding=True)
+    else:
+        form = InboxForm(me, connector_class(kind), request.POST or None, adding=True)
     if request.method == "POST" and form.is_valid():
         team = form.cleaned_data["team"]
         try:
@@ -90,19 +97,32 @@ def _connector(inbox: Inbox) -> type[Connector] | None:
 
 
 def _initial(inbox: Inbox) -> dict[str, Any]:
+    settings = initial_settings(inbox.settings) if inbox.kind == "webchat" else inbox.settings
     return {
         "name": inbox.name,
         "team": inbox.team_id,
         "languages": inbox.languages,
         "reopen_grace_hours": inbox.reopen_grace_hours,
-        **inbox.settings,
+        **settings,
     }
 
 
+def _form(me: Membership, inbox: Inbox, data: Any = None) -> InboxForm:
+    if inbox.kind == "webchat":
+        return WebchatInboxForm(me, inbox, data, initial=_initial(inbox))
+    return InboxForm(me, _connector(inbox), data, initial=_initial(inbox))
+
+
 def _edit_page(
-    request: HttpRequest, inbox: Inbox, form: InboxForm, secret: str = ""
+    request: HttpRequest,
+    inbox: Inbox,
+    form: InboxForm,
+    secret: str = "",
+    identity_secret: str = "",
 ) -> HttpResponse:
     context = {
+        "webchat": widget_embed(inbox) if inbox.kind == "webchat" else None,
+        "identity_secret": identity_secret,
         "inbox": inbox,
         "form": form,
         "webhook_url": webhook_url(inbox),
@@ -124,7 +144,7 @@ def _threading(inbox: Inbox) -> ThreadingReport | None:
 @require_http_methods(["GET", "POST"])
 def inbox_edit(request: HttpRequest, inbox_id: int) -> HttpResponse:
     me, inbox = actor(request), _inbox(request, inbox_id)
-    form = InboxForm(me, _connector(inbox), request.POST or None, initial=_initial(inbox))
+    form = _form(me, inbox, request.POST or None)
     if request.method == "POST" and form.is_valid():
         team = form.cleaned_data["team"]
         config = InboxConfig(
@@ -166,8 +186,31 @@ def inbox_secret(request: HttpRequest, inbox_id: int) -> HttpResponse:
     if rotate:
         messages.success(request, _("A new webhook secret is in use."))
     inbox.refresh_from_db()
-    form = InboxForm(me, _connector(inbox), initial=_initial(inbox))
-    return _edit_page(request, inbox, form, secret)
+    return _edit_page(request, inbox, _form(me, inbox), secret)
+
+
+@never_cache
+@admin_required
+@require_POST
+def inbox_identity_secret(request: HttpRequest, inbox_id: int) -> HttpResponse:
+    """Show a web chat's identity secret (audited), or replace it and show the new one."""
+    me, inbox = actor(request), _inbox(request, inbox_id)
+    rotate = request.POST.get("rotate") == "1"
+    with http_errors():
+        try:
+            if rotate:
+                secret = webchat_settings.check_rotate_identity_secret(me, inbox.pk)
+            else:
+                secret = webchat_settings.check_reveal_identity_secret(me, inbox.pk)
+        except ActionError as exc:
+            if exc.status == 404:
+                raise
+            messages.error(request, exc.message)
+            return redirect("settings:inbox-edit", inbox.pk)
+    if rotate:
+        messages.success(request, _("A new identity secret is in use."))
+    inbox.refresh_from_db()
+    return _edit_page(request, inbox, _form(me, inbox), identity_secret=secret)
 
 
 @admin_required

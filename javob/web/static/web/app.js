@@ -357,6 +357,16 @@
     button.addEventListener("click", function () { document.getElementById(button.dataset.openDialog).showModal(); });
   });
 
+  // Copy buttons (e.g. the web chat's embed snippet): data-copy names the field to copy.
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      const field = document.getElementById(button.dataset.copy);
+      navigator.clipboard.writeText(field.value).then(function () {
+        button.textContent = button.dataset.copied;
+      });
+    });
+  });
+
   // Phones start with the views menu folded.
   if (window.matchMedia("(max-width: 760px)").matches) {
     document.querySelectorAll(".views details").forEach(function (d) { d.open = false; });

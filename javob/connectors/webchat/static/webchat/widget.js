@@ -94,6 +94,7 @@
   launcher.appendChild(icon(BUBBLE));
   var panel = el("section", { class: "panel", hidden: "", role: "dialog" });
   var title = el("h2", { class: "title" });
+  var headerAvatar = el("span", { class: "header-avatar", hidden: "" });
   var agentsLine = el("span", { class: "agents", hidden: "" });
   var closeButton = el("button", { class: "close", type: "button", text: "\u00D7" });
   var botBar = el("div", { class: "bot", hidden: "" });
@@ -113,7 +114,7 @@
   composer.append(attach, fileInput, input, send);
   footer.append(transcriptButton);
   panel.append(
-    el("header", {}, [title, agentsLine, closeButton]), botBar, notice, list, typingLine, form, composer, footer
+    el("header", {}, [headerAvatar, title, agentsLine, closeButton]), botBar, notice, list, typingLine, form, composer, footer
   );
   root.append(style, launcher, panel);
 
@@ -263,8 +264,9 @@
     if (m.id) { item.setAttribute("data-id", m.id); state.seen["id:" + m.id] = true; }
     if (!m.mine) {
       var who = m.sender === "bot" ? t("bot") : m.agent || t("agent");
-      // The agent's avatar: their initial (agents have no picture in Javob yet).
-      item.appendChild(el("span", { class: "avatar", "aria-hidden": "true", text: who.charAt(0).toUpperCase() }));
+      // The agent's avatar: their picture when they have one, else their initial.
+      item.appendChild(avatarNode(m.avatar, who));
+      if (m.sender === "agent") showHeaderAvatar(m.avatar, who);
       item.appendChild(el("span", { class: "who", text: who }));
     }
     if (m.text) item.appendChild(el("p", { text: m.text }));
@@ -272,6 +274,19 @@
     if (m.mine) item.appendChild(el("span", { class: "status", text: m.pending ? t("sending") : m.read ? t("read") : "" }));
     if (!existing) list.appendChild(item);
     list.scrollTop = list.scrollHeight;
+  }
+
+  function avatarNode(key, who) {
+    var initial = el("span", { class: "avatar", "aria-hidden": "true", text: who.charAt(0).toUpperCase() });
+    if (!key) return initial;
+    var img = el("img", { class: "avatar", alt: "", src: api + "avatars/" + encodeURIComponent(key) });
+    img.addEventListener("error", function () { img.replaceWith(initial); });
+    return img;
+  }
+  // The header shows who answers: the last agent who wrote.
+  function showHeaderAvatar(key, who) {
+    headerAvatar.replaceChildren(avatarNode(key, who));
+    headerAvatar.hidden = false;
   }
 
   function cssEscape(value) { return String(value).replace(/[^A-Za-z0-9_-]/g, ""); }
@@ -437,7 +452,7 @@
         var status = node.querySelector(".status");
         if (status && Number(node.getAttribute("data-id")) <= p.up_to) status.textContent = t("read");
       });
-    } else if (event.event === "hello" || event.event === "pong") {
+    } else if (event.event === "hello" || event.event === "pong" || event.event === "agents") {
       renderAgents(p.agents);
     } else if (event.event === "bot") {
       renderBot(p.active);
