@@ -96,9 +96,8 @@ class PayloadWriter:
         except Exception:
             # The door stores each of them again through Django (its thread path).
             logger.warning("A batch of %s webhook payloads failed", len(batch), exc_info=True)
-            if self.connection is not None and self.connection.closed:
-                self.connection = None
             ids = [None] * len(batch)
+            await self._reset()
         for insert, payload_id in zip(batch, ids, strict=True):
             if not insert.done.done():
                 insert.done.set_result(payload_id)
@@ -122,6 +121,15 @@ class PayloadWriter:
             row = await cursor.fetchone()
             ids[index] = int(row[0]) if row else None
         return ids
+
+    async def _reset(self) -> None:
+        """Drop the connection after a failure (the next batch connects afresh)."""
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            try:
+                await connection.close()
+            except Exception:
+                logger.debug("Closing the writer's connection failed", exc_info=True)
 
     async def _connection(self) -> psycopg.AsyncConnection[Any]:
         if self.connection is None or self.connection.closed:

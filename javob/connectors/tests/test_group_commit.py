@@ -200,3 +200,37 @@ def test_a_switched_off_inbox_or_a_wrong_signature_stores_nothing(gcast: Cast) -
     assert post(gcast.inbox_a, _signed(gcast.inbox_a, "off"))[::2] == (404, b"no such inbox")
     # and nothing but the accepted webhooks was stored
     assert _stored_ids() == ["first", "x"]
+
+
+@postgres_only
+def test_a_lost_connection_is_replaced_and_nothing_is_lost(
+    gcast: Cast, thread_path: list[str], batches: list[int]
+) -> None:
+    # given an inbox this process has served
+    assert post(gcast.inbox_a, _signed(gcast.inbox_a, "first"))[0] == 200
+    requests = {name: _signed(gcast.inbox_a, name) for name in ("before", "lost", "after")}
+    path = f"/hooks/api/{gcast.inbox_a.pk}"
+    door = asgi.WebhookDoor(_no_django)
+
+    def terminate(pid: int) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        connections.close_all()
+
+    async def run() -> list[int]:
+        statuses = []
+        for name, (headers, body) in requests.items():
+            statuses.append((await _call(_scope(path, headers), [body], app=door))[0])
+            if name == "before":
+                # when the server ends the writer's connection between two webhooks
+                writer = groupcommit.writer()
+                assert writer.connection is not None
+                await asyncio.to_thread(terminate, writer.connection.info.backend_pid)
+        return statuses
+
+    # then the webhook that met the dead connection is stored on the thread path, and the
+    # next one through a new connection
+    assert asyncio.run(run()) == [200, 200, 200]
+    assert _stored_ids() == ["after", "before", "first", "lost"]
+    assert thread_path == ["first", "lost"]
+    assert batches == [1, 1, 1]
