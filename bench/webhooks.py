@@ -200,9 +200,9 @@ def tree_cpu(pid: int) -> float:
     return own + sum(tree_cpu(int(child)) for child in children)
 
 
-def postgres_cpu() -> float:
-    """CPU seconds of every process named postgres on this machine (Linux /proc)."""
-    total = 0
+def postgres_cpu() -> dict[int, int]:
+    """CPU clock ticks of every process named postgres on this machine, by pid (/proc)."""
+    ticks = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             head, _sep, rest = stat.read_text().rpartition(")")
@@ -210,8 +210,16 @@ def postgres_cpu() -> float:
             continue
         if head.endswith("(postgres"):
             fields = rest.split()
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+            ticks[int(stat.parent.name)] = int(fields[11]) + int(fields[12])
+    return ticks
+
+
+def postgres_cpu_since(before: dict[int, int]) -> float:
+    """CPU seconds PostgreSQL spent since `before`: the processes alive at the end (a process
+    that exited meanwhile is left out rather than counted negative)."""
+    after = postgres_cpu()
+    ticks = sum(used - before.get(pid, 0) for pid, used in after.items())
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def measured(pid: int, run: Callable[[], Outcome]) -> Outcome:
@@ -219,7 +227,7 @@ def measured(pid: int, run: Callable[[], Outcome]) -> Outcome:
     outcome = run()
     outcome.server_cpu = tree_cpu(pid) - server
     outcome.client_cpu = time.process_time() - client
-    outcome.postgres_cpu = postgres_cpu() - postgres
+    outcome.postgres_cpu = postgres_cpu_since(postgres)
     return outcome
 
 
