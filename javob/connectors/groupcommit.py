@@ -105,10 +105,17 @@ class PayloadWriter:
     async def _commit(self, batch: list[_Insert]) -> list[int | None]:
         """Insert `batch` in one transaction; each row's id, or None where nothing was stored."""
         connection = await self._connection()
+        received_at = timezone.now()
+        if len(batch) == 1:
+            # Alone: one autocommitted statement, no pipeline or BEGIN/COMMIT round.
+            cursor = await connection.execute(
+                self.sql, _params(batch[0], received_at), prepare=True
+            )
+            row = await cursor.fetchone()
+            return [int(row[0]) if row else None]
         # The same order in every batch: two batches that insert the same provider ids wait
         # for each other, never deadlock.
         ordered = sorted(range(len(batch)), key=lambda i: batch[i].lock_order)
-        received_at = timezone.now()
         cursors = []
         async with connection.pipeline(), connection.transaction():
             for index in ordered:
@@ -136,7 +143,8 @@ class PayloadWriter:
             params = connections[self.alias].get_connection_params()
             for name in _DJANGO_ONLY:
                 params.pop(name, None)
-            self.connection = await psycopg.AsyncConnection.connect(**params)
+            # Autocommit: a lone insert commits by itself; a batch has its own transaction.
+            self.connection = await psycopg.AsyncConnection.connect(**params, autocommit=True)
         return self.connection
 
 
