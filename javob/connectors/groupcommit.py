@@ -5,8 +5,8 @@ door (`javob.connectors.asgi`) stores a webhook whose inbox it has cached withou
 event loop: it hands the insert to this process's `PayloadWriter`, which sends every insert
 waiting at that moment in one pipeline and one transaction on its own async connection, and
 answers each only after COMMIT has returned. An acknowledgement therefore never precedes
-durability. While one batch commits, the next gathers; a lone webhook is a batch of one, so
-nothing waits for company.
+durability. While one batch commits, the next gathers; a lone webhook is one autocommitted
+statement, so nothing waits for company.
 
 Each insert is the conditional statement of `actions.store_payload(version=...)`: stored only
 while the inbox is active and still the version its connector was built from, and not when the
