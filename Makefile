@@ -61,7 +61,6 @@ bench: install-dev
 	$(BIN)/python bench/rules.py
 	$(BIN)/python bench/email_imap.py
 	$(BIN)/python bench/webhooks.py
-	$(BIN)/python bench/whatsapp_webhooks.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache

@@ -105,15 +105,12 @@ def _gateway_sms(inbox: Any, i: int) -> Request:
 
 webhooks.DRIVERS.update(
     {
-        "sms-twilio": Driver("sms", _twilio_inbox, _twilio_sms),
+        # The signature covers the served URL, which an in-process call cannot reproduce.
+        "sms-twilio": Driver("sms", _twilio_inbox, _twilio_sms, in_process=False),
         "sms-gateway": Driver("sms", _gateway_inbox, _gateway_sms),
     }
 )
-# The generic API channel stays, for comparison on the same machine.
-for other in [
-    kind for kind in webhooks.DRIVERS if kind not in ("sms-twilio", "sms-gateway", "api")
-]:
-    del webhooks.DRIVERS[other]
-
 if __name__ == "__main__":
-    webhooks.main()
+    # These kinds, and the generic API channel for comparison on the same machine
+    # (bench/webhooks.py runs every kind).
+    webhooks.main(("sms-twilio", "sms-gateway", "api"))

@@ -24,8 +24,9 @@ from django.http import QueryDict
 from django.http.request import split_domain_port, validate_host
 from django.utils.encoding import escape_uri_path, iri_to_uri
 
+from javob.connectors import groupcommit
 from javob.connectors.base import WebhookRequest
-from javob.connectors.views import Answer, answer_webhook
+from javob.connectors.views import Answer, answer_webhook, cached_door, kept_headers
 
 logger = logging.getLogger(__name__)
 Scope = dict[str, Any]
@@ -69,19 +70,48 @@ class WebhookDoor:
             await _respond(send, TOO_LARGE)
             return
         query_string = scope.get("query_string", b"").decode("latin-1")
-        query = QueryDict(query_string)
         url = f"{'https' if secure else 'http'}://{host}{escape_uri_path(scope['path'])}"
         incoming = WebhookRequest(
             method="POST",
             url=url + (f"?{iri_to_uri(query_string)}" if query_string else ""),
             headers=headers,
-            query={key: query.get(key, "") for key in query},
+            query=_query(query_string),
             body=body,
         )
         kind, inbox_id = match["kind"], int(match["inbox_id"])
-        loop = asyncio.get_running_loop()
-        answer = await loop.run_in_executor(None, partial(_answer, kind, inbox_id, incoming))
+        answer = await _answer_on_loop(kind, inbox_id, incoming)
+        if answer is None:
+            loop = asyncio.get_running_loop()
+            answer = await loop.run_in_executor(None, partial(_answer, kind, inbox_id, incoming))
         await _respond(send, answer)
+
+
+async def _answer_on_loop(kind: str, inbox_id: int, incoming: WebhookRequest) -> Answer | None:
+    """Verify against this process's cached door and store through the group commit, all on
+    the event loop; None for anything else (no cached door, a rejected signature, a payload not
+    stored, an error), which the thread path then answers as the Django view would."""
+    door = cached_door(kind, inbox_id)
+    if door is None or not groupcommit.enabled():
+        return None
+    connector = door.connector
+    try:
+        connector.verify(incoming)
+        provider_id = connector.payload_id(incoming)
+    except Exception:
+        return None
+    stored = await groupcommit.writer().store(
+        door.version, provider_id, incoming.body, kept_headers(incoming)
+    )
+    if stored is None:
+        return None
+    return Answer(200, connector.ack_body, connector.ack_content_type)
+
+
+def _query(query_string: str) -> dict[str, str]:
+    if not query_string:
+        return {}
+    query = QueryDict(query_string)
+    return {key: query.get(key, "") for key in query}
 
 
 def _answer(kind: str, inbox_id: int, incoming: WebhookRequest) -> Answer:

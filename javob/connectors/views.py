@@ -67,6 +67,17 @@ def _open_door(kind: str, inbox_id: int) -> Door | None:
     return door
 
 
+def cached_door(kind: str, inbox_id: int) -> Door | None:
+    """This process's door for the inbox, if it has one of that kind (it may be stale)."""
+    door = _doors.get(inbox_id)
+    return door if door is not None and door.version.kind == kind else None
+
+
+def kept_headers(incoming: WebhookRequest) -> dict[str, str]:
+    """The request headers stored with a payload."""
+    return {key: incoming.headers[key] for key in KEPT_HEADERS if key in incoming.headers}
+
+
 def answer_webhook(kind: str, inbox_id: int, incoming: WebhookRequest) -> Answer:
     """Answer one webhook request: a GET handshake, or a POST verified and stored."""
     if incoming.method == "GET":
@@ -79,8 +90,8 @@ def answer_webhook(kind: str, inbox_id: int, incoming: WebhookRequest) -> Answer
         return Answer(200, answer.encode(), door.connector.handshake_content_type)
     if incoming.method != "POST":
         return NOT_FOUND if _open_door(kind, inbox_id) is None else Answer(405, b"")
-    cached = _doors.get(inbox_id)
-    if cached is not None and cached.version.kind == kind:
+    cached = cached_door(kind, inbox_id)
+    if cached is not None:
         answer_or_none = _receive(cached, incoming, cached=True)
         if answer_or_none is not None:
             return answer_or_none
@@ -101,8 +112,12 @@ def _receive(door: Door, incoming: WebhookRequest, *, cached: bool) -> Answer | 
             return None  # perhaps the secret was rotated since this door was built
         logger.warning("Webhook for inbox %s rejected: %s", door.version.inbox_id, exc)
         return Answer(401, b"rejected")
-    headers = {key: incoming.headers[key] for key in KEPT_HEADERS if key in incoming.headers}
-    payload = (connector.inbox, connector.payload_id(incoming), incoming.body, headers)
+    payload = (
+        connector.inbox,
+        connector.payload_id(incoming),
+        incoming.body,
+        kept_headers(incoming),
+    )
     if not cached:
         # Just read: stored as the view always did (a repeated delivery stores nothing).
         store_payload(*payload)
