@@ -152,6 +152,10 @@ def database_settings() -> dict[str, Any]:
 
 
 DATABASES = {"default": database_settings()}
+# The webhook door's group commit on PostgreSQL (javob.connectors.groupcommit) uses prepared
+# statements on a connection of its own; off for a pooler that cannot keep them (PgBouncer in
+# transaction mode before 1.21).
+WEBHOOK_GROUP_COMMIT = env_bool("JAVOB_WEBHOOK_GROUP_COMMIT", True)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

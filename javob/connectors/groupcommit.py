@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
+from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 from psycopg.types.json import Jsonb
@@ -41,9 +42,12 @@ _DJANGO_ONLY = ("cursor_factory", "context", "prepare_threshold")
 
 def enabled() -> bool:
     """True where the door may store through the writer: PostgreSQL, and workers that claim
-    stored payloads themselves (no task to queue after commit)."""
+    stored payloads themselves (no task to queue after commit); `JAVOB_WEBHOOK_GROUP_COMMIT=0`
+    turns it off."""
     from javob.connectors.tasks import claims_pending_payloads
 
+    if not settings.WEBHOOK_GROUP_COMMIT:
+        return False
     alias = InboundPayload.objects.db
     return connections[alias].vendor == "postgresql" and claims_pending_payloads()
 

@@ -94,6 +94,8 @@ def test_enabled_only_on_postgresql_with_the_database_task_engine(
     assert groupcommit.enabled() is False
     use_task_backends(settings, DATABASE_TASKS)
     assert groupcommit.enabled() is (connection.vendor == "postgresql")
+    settings.WEBHOOK_GROUP_COMMIT = False  # JAVOB_WEBHOOK_GROUP_COMMIT=0
+    assert groupcommit.enabled() is False
 
 
 @postgres_only
