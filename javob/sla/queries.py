@@ -214,6 +214,8 @@ def with_next_due(query: QuerySet[Conversation]) -> QuerySet[Conversation]:
 
 def open_now(conversation: Conversation, at: dt.datetime) -> bool:
     """Whether the conversation's team or inbox is inside its business hours at `at` (always,
-    without a calendar): the automation rules' "business hours now" condition."""
-    calendar = calendar_for(conversation)
-    return calendar is None or hours.is_open(as_hours(calendar), at)
+    without a calendar): the automation rules' "business hours now" condition. The calendars
+    come from the per-process cache of `javob.sla.calendars` (one token read per call)."""
+    from javob.sla.calendars import open_now as cached_open_now
+
+    return cached_open_now(conversation, at)
