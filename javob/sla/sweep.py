@@ -243,6 +243,25 @@ class _Members:
     by_team: dict[int, set[int]]
 
 
+def lock_for_delete(conversation_ids: list[int]) -> None:
+    """Lock the timers of conversations about to be deleted (`conversations.deletion`).
+
+    Waits for a sweep batch that claimed one of them to commit (its timeline rows are then
+    visible to the delete that follows), and every later batch skips them (SKIP LOCKED), so
+    no timeline row is written for a deleted conversation."""
+    table = SlaTimer._meta.db_table
+    for start in range(0, len(conversation_ids), BATCH):
+        chunk = conversation_ids[start : start + BATCH]
+        placeholders = ", ".join(["%s"] * len(chunk))
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        sql = (
+            f"SELECT id FROM {table} WHERE conversation_id IN ({placeholders}) "  # noqa: S608
+            f"ORDER BY id{lock}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, chunk)
+
+
 def sweep(now: dt.datetime | None = None) -> dict[str, int]:
     """Claim every due breach, then every due warning; the counts of each."""
     now = now or timezone.now()
