@@ -89,7 +89,8 @@ def test_an_erasure_waits_for_a_sweep_batch_and_deletes_its_rows(postgres: None)
     # given due targets on 20 conversations, and a sweep batch that claimed them, not committed
     _cast, ids = _seed(20)
     now = timezone.now() + LATER
-    claimed, committed, errors = threading.Event(), threading.Event(), []
+    claimed = threading.Event()
+    errors: list[BaseException] = []
     finished: list[str] = []
 
     def sweeper() -> None:
@@ -99,7 +100,6 @@ def test_an_erasure_waits_for_a_sweep_batch_and_deletes_its_rows(postgres: None)
             claimed.set()
             threading.Event().wait(0.5)  # the erasure starts meanwhile
             finished.append("sweep")
-        committed.set()
 
     def erasure() -> None:
         assert claimed.wait(timeout=20)
@@ -147,7 +147,8 @@ def test_erasure_and_sweeper_racing_leave_no_orphan_event(
     # given 60 conversations with due targets, swept 3 timers per batch (many transactions)
     _cast, ids = _seed(60)
     monkeypatch.setattr(sweep, "BATCH", 3)
-    start, errors = threading.Barrier(2), []
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
     swept: list[int] = []
 
     def sweeper() -> None:
