@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connection
@@ -99,11 +100,31 @@ def _read(workspace_id: int) -> Calendars:
     return Calendars(by_team, by_inbox)
 
 
-def open_now(conversation: Conversation, at: dt.datetime) -> bool:
+class OpenNow:
     """Whether the conversation's team or inbox is inside its business hours at `at` (always,
     without a calendar): the automation rules' "business hours now" condition.
 
-    One statement (the workspace's calendar token); the calendars come from memory."""
-    calendars = calendars_of(conversation.workspace_id, token_of(conversation.workspace_id))
-    calendar = calendars.of(conversation.team_id, conversation.inbox_id)
-    return calendar is None or hours.is_open(calendar, at)
+    Called as is, it reads the workspace's calendar token (one statement); the rules' statement
+    reads the token itself (`token_sql`) and calls `with_token(token)`. The calendars come from
+    memory either way."""
+
+    def __call__(self, conversation: Conversation, at: dt.datetime, /) -> bool:
+        return self.with_token(token_of(conversation.workspace_id))(conversation, at)
+
+    def token_sql(self, workspace_column: str) -> str:
+        q = connection.ops.quote_name
+        return (
+            f"SELECT {q('token')} FROM {q(CalendarSet._meta.db_table)} "  # noqa: S608 - fixed names
+            f"WHERE {q('workspace_id')} = {workspace_column}"
+        )
+
+    def with_token(self, token: str | None) -> Callable[[Conversation, dt.datetime], bool]:
+        def is_open(conversation: Conversation, at: dt.datetime) -> bool:
+            calendars = calendars_of(conversation.workspace_id, token)
+            calendar = calendars.of(conversation.team_id, conversation.inbox_id)
+            return calendar is None or hours.is_open(calendar, at)
+
+        return is_open
+
+
+open_now = OpenNow()

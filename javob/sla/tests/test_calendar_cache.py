@@ -8,9 +8,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from conftest import Cast, make_cast
+from javob.automation.actions import RuleInput, check_save_rule
+from javob.automation.engine import on_event
 from javob.conversations.actions import receive_message
 from javob.conversations.models import Conversation
 from javob.conversations.tests.factories import inbound
@@ -150,3 +154,33 @@ class TestWritesInAnotherProcess:
         _elsewhere(lambda: check_save_calendar(cast.alice, calendar.pk, data))
         assert token_of(cast.b.pk) == before
         assert CalendarSet.objects.filter(workspace=cast.a).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_rules_statement_reads_the_calendar_token_itself(cast: Cast) -> None:
+    # given a rule on business hours, an inbox with a calendar, and one event already seen
+    tashkent_office(cast)
+    check_save_rule(
+        cast.alice,
+        RuleInput(
+            name="After hours",
+            trigger="message_received",
+            conditions_text="business_hours is no",
+            actions_text="labels_add after-hours",
+        ),
+    )
+    conversation = _conversation(cast)
+    with time_machine.travel(MONDAY_10, tick=False):
+        assert [o.matched for o in on_event("message_received", conversation.pk)] == [False]
+        # when the next event comes, within hours, then after a new calendar token
+        with CaptureQueriesContext(connection) as captured:
+            outcomes = on_event("message_received", conversation.pk)
+        data = CalendarInput(name="Tashkent office", zone="Asia/Tashkent", weekly=EVENINGS)
+        check_save_calendar(cast.alice, Calendar.objects.get().pk, data)
+        after = on_event("message_received", conversation.pk)
+    # then the first cost one statement (rules, conversation and calendar token together)
+    assert [o.matched for o in outcomes] == [False]
+    assert len(captured.captured_queries) == 1
+    assert "sla_calendarset" in captured.captured_queries[0]["sql"]
+    # and the second saw the new hours (closed at 10:00 now): the rule ran
+    assert [(o.matched, o.actions_done) for o in after] == [(True, ("labels_add after-hours",))]
