@@ -75,6 +75,12 @@ def test_m_filter_arrows_and_enter_apply_a_macro(app: App, page: Any) -> None:  
 
 def test_escape_closes_without_applying_and_no_match_says_so(app: App, page: Any) -> None:  # noqa: F811
     conversation_id = _open_conversation(app, page)
+    # the shortcuts dialog lists the key
+    page.keyboard.press("?")
+    row = page.locator("#shortcuts tr", has=page.locator("kbd", has_text="m"))
+    assert row.inner_text() == "m\tApply a macro (type to filter, Enter applies)"
+    page.keyboard.press("Escape")
+    page.locator("#shortcuts").wait_for(state="hidden")
     picker = page.locator("#macro-picker")
     page.keyboard.press("m")
     picker.wait_for(state="visible")
