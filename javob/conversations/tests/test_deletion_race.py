@@ -95,7 +95,7 @@ def test_an_erasure_waits_for_a_sweep_batch_and_deletes_its_rows(postgres: None)
 
     def sweeper() -> None:
         with transaction.atomic():
-            claims, _places = sweep._claim_postgres(sweep._BREACH, EventKind.SLA_BREACHED, now)
+            claims = sweep._claim_postgres(sweep._BREACH, EventKind.SLA_BREACHED, now)
             assert len(claims) == 40
             claimed.set()
             threading.Event().wait(0.5)  # the erasure starts meanwhile
