@@ -9,7 +9,9 @@ running resolution timer (200,000 due rows), then times `javob.sla.sweep.sweep()
 - catch-up: every first-reply target is past due (the scheduler was down): 100,000 breaches
   claimed, 100,000 timeline rows written, dated at their due times.
 
-Each case is reset and run `--runs` times; the median and the worst are printed. Realtime
+Each case is reset and run `--runs` times; the median and the worst wall time are printed,
+with the median CPU time of this process and (PostgreSQL on the same machine) of its
+database backend. Realtime
 announcements are queued after commit as in production (no browser is connected here, so
 nothing is sent). SQLite by default; PostgreSQL when DATABASE_URL=postgres://.../javob_bench_sla
 (dropped and recreated). Figures: docs/benchmarks-sla.md.
@@ -22,6 +24,7 @@ import datetime as dt
 import os
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -133,22 +136,50 @@ def reset(due_fraction: float, warn_fraction: float) -> None:
         )
 
 
-def run_case(due: float, warn: float, runs: int) -> tuple[list[float], dict[str, int]]:
+def backend_cpu() -> float | None:
+    """CPU seconds used so far by this connection's PostgreSQL backend (same machine only)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+@dataclass
+class Timings:
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # this process
+    db_cpu: list[float] = field(default_factory=list)  # the PostgreSQL backend
+
+
+def run_case(due: float, warn: float, runs: int) -> tuple[Timings, dict[str, int]]:
     from django.db import connection
 
     from javob.sla.sweep import sweep
 
-    times, counts = [], {}
+    timings, counts = Timings(), {}
     for _ in range(runs):
         reset(due, warn)
         if connection.vendor == "postgresql":  # the reset's dead rows are not the sweep's cost
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE sla_slatimer")
                 cursor.execute("VACUUM ANALYZE conversations_event")
+        db_before, cpu_before = backend_cpu(), time.process_time()
         started = time.perf_counter()
         counts = sweep(NOW)
-        times.append(time.perf_counter() - started)
-    return times, counts
+        timings.wall.append(time.perf_counter() - started)
+        timings.cpu.append(time.process_time() - cpu_before)
+        db_after = backend_cpu()
+        if db_before is not None and db_after is not None:
+            timings.db_cpu.append(db_after - db_before)
+    return timings, counts
 
 
 def floor() -> float:
@@ -206,17 +237,32 @@ def main() -> None:
             ("steady (1% breach, 1% warn)", 0.01, 0.01),
             ("catch-up (all first replies due)", 1.0, 0.0),
         ):
-            times, counts = run_case(due, warn, args.runs)
+            timings, counts = run_case(due, warn, args.runs)
+            db_cpu = f"{median(timings.db_cpu) * 1000:.0f}" if timings.db_cpu else "-"
             rows.append(
                 (
                     name,
                     f"{counts['sla_breached']:,}",
                     f"{counts['sla_warning']:,}",
-                    f"{median(times) * 1000:.0f}",
-                    f"{max(times) * 1000:.0f}",
+                    f"{median(timings.wall) * 1000:.0f}",
+                    f"{max(timings.wall) * 1000:.0f}",
+                    f"{median(timings.cpu) * 1000:.0f}",
+                    db_cpu,
                 )
             )
-        print_table(["case", "breaches", "warnings", "median ms", "worst ms"], rows)
+        print_table(
+            [
+                "case",
+                "breaches",
+                "warnings",
+                "median ms",
+                "worst ms",
+                "CPU median ms",
+                "DB CPU median ms",
+            ],
+            rows,
+        )
+        print(f"load average during the cases: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
         print()
         print(f"Floor on this machine now: {floor() * 1000:.0f} ms to write the same number of")
         print(

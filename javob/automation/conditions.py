@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from django.conf import settings
 from django.db import connection
@@ -23,6 +23,21 @@ from javob.automation.syntax import Spec
 from javob.conversations.models import Conversation, Label, Message
 
 BusinessHours = Callable[[Conversation, dt.datetime], bool]
+
+
+@runtime_checkable
+class VersionedHours(Protocol):
+    """A business-hours predicate whose data has a version the rules' statement can read.
+
+    `token_sql(workspace_column)` is a scalar sub-select of that version for the workspace
+    in `workspace_column`; `with_token(token)` is the predicate that trusts `token` instead of
+    reading it again (e.g. `javob.sla.queries.open_now`)."""
+
+    def __call__(self, conversation: Conversation, at: dt.datetime, /) -> bool: ...
+
+    def token_sql(self, workspace_column: str) -> str: ...
+
+    def with_token(self, token: str | None) -> BusinessHours: ...
 
 
 def always_open(conversation: Conversation, at: dt.datetime) -> bool:

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from javob.automation import loading, operations
 from javob.automation.actor import automation_actor
-from javob.automation.conditions import Facts, all_hold, business_hours_predicate
+from javob.automation.conditions import Facts, all_hold
 from javob.automation.loading import RuleRow
 from javob.automation.models import Rule, RuleRun, Trigger
 from javob.conversations.models import Conversation, Event
@@ -118,7 +118,7 @@ def on_event(
             conversation,
             loaded.message,
             timezone.now(),
-            business_hours_predicate(),
+            loaded.business_hours,
             known_labels=loaded.labels,
         )
         outcomes, follow_ups = _run_rules(chain, rules, facts, trigger, event_key)

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, cast
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Model
 
+from javob.automation.conditions import BusinessHours, VersionedHours, business_hours_predicate
 from javob.automation.models import Rule, RuleSet
 from javob.contacts.models import Contact
 from javob.conversations.models import Conversation, Inbox, Label, Message
@@ -46,6 +48,7 @@ class Loaded:
     message: Message | None
     labels: frozenset[str]
     token: str | None
+    business_hours: BusinessHours  # with its data's version read in the same statement
 
 
 def bump_rules(workspace_id: int) -> None:
@@ -109,7 +112,7 @@ def _chained(chain: list[Any], column: Any) -> Converter:
 
 
 @cache
-def _statement(vendor: str) -> str:
+def _statement(vendor: str, hours_sql: str | None) -> str:
     q = connection.ops.quote_name
     through = q(Conversation.labels.through._meta.db_table)
     label_names = (
@@ -122,8 +125,9 @@ def _statement(vendor: str) -> str:
         else f"(SELECT json_group_array({q('name')}) FROM ({label_names}))"  # noqa: S608
     )
     parts = [_columns(Conversation, "c"), _columns(Contact, "p"), _inbox(), _columns(Message, "m")]
+    hours = f", ({hours_sql})" if hours_sql else ""
     return (
-        f"SELECT {', '.join(part.select for part in parts)}, r.{q('token')}, {labels} "  # noqa: S608 - fixed names
+        f"SELECT {', '.join(part.select for part in parts)}, r.{q('token')}, {labels}{hours} "  # noqa: S608 - fixed names
         f"FROM {q(Conversation._meta.db_table)} c "
         f"JOIN {q(Contact._meta.db_table)} p ON p.{q('id')} = c.{q('contact_id')} "
         f"JOIN {q(Inbox._meta.db_table)} i ON i.{q('id')} = c.{q('inbox_id')} "
@@ -138,11 +142,30 @@ def _inbox() -> _Columns:
     return _columns(Inbox, "i", INBOX_FIELDS)
 
 
+@cache
+def _business_hours(
+    path: str, alias: str
+) -> tuple[BusinessHours, VersionedHours | None, str | None]:
+    """The predicate, itself again when its data has a version, and the sub-select of it."""
+    predicate = business_hours_predicate()
+    if not isinstance(predicate, VersionedHours):
+        return predicate, None, None
+    return (
+        predicate,
+        predicate,
+        predicate.token_sql(f"c.{connection.ops.quote_name('workspace_id')}"),
+    )
+
+
 def load(conversation_id: int, message_id: int | None = None) -> Loaded | None:
     """The conversation (with contact and inbox), the message if it belongs to it, the
-    conversation's label names in lower case, and the workspace's rule token."""
+    conversation's label names in lower case, the workspace's rule token, and the
+    business-hours predicate (given the version of its data when it has one)."""
+    predicate, versioned, hours_sql = _business_hours(
+        getattr(settings, "JAVOB_AUTOMATION_BUSINESS_HOURS", ""), connection.alias
+    )
     with connection.cursor() as cursor:
-        cursor.execute(_statement(connection.vendor), [message_id, conversation_id])
+        cursor.execute(_statement(connection.vendor, hours_sql), [message_id, conversation_id])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -166,6 +189,7 @@ def load(conversation_id: int, message_id: int | None = None) -> Loaded | None:
         message,
         frozenset(str(name).lower() for name in names if name is not None),
         token,
+        versioned.with_token(row[start + 2]) if versioned else predicate,
     )
 
 

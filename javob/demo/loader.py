@@ -54,6 +54,7 @@ from javob.conversations.actions import (
     check_snooze,
     receive_message,
 )
+from javob.conversations.deletion import delete_conversations
 from javob.conversations.delivery import apply_delivery_update, record_failure, record_sent
 from javob.conversations.models import Conversation, Event, Inbox, Message
 from javob.core.types import DeliveryUpdate, Identity, InboundMessage
@@ -154,9 +155,11 @@ def remove_demo() -> None:
     workspace = find_demo()
     if workspace is not None:
         with transaction.atomic():
-            # Conversations and messages protect their inbox and contact, so they go first.
-            Message.objects.filter(workspace=workspace).delete()
-            Conversation.objects.filter(workspace=workspace).delete()
+            # Conversations and messages protect their inbox and contact, so they go first,
+            # locked so that no timeline row is written for them meanwhile.
+            delete_conversations(
+                Conversation.objects.filter(workspace=workspace).values_list("pk", flat=True)
+            )
             workspace.delete()
     User.objects.filter(email__in=DEMO_EMAILS, memberships__isnull=True).delete()
 

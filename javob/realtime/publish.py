@@ -52,9 +52,17 @@ def publish(recipients: Recipients, event: str, payload: Payload) -> None:
     transaction.on_commit(lambda: _send(recipients, event, payload))
 
 
-def _send(recipients: Recipients, event: str, payload: Payload) -> None:
+def can_deliver() -> bool:
+    """Whether an event published now can reach a browser (a channel layer that is not the
+    in-memory one of a process without websocket consumers)."""
     layer = get_channel_layer()
-    if layer is None or (_home_loop() is None and isinstance(layer, InMemoryChannelLayer)):
+    return layer is not None and not (
+        _home_loop() is None and isinstance(layer, InMemoryChannelLayer)
+    )
+
+
+def _send(recipients: Recipients, event: str, payload: Payload) -> None:
+    if not can_deliver():
         return
     ids = sorted(set(recipients() if callable(recipients) else recipients))
     if ids:

@@ -20,6 +20,7 @@ from javob.conversations.queries import access_inbox
 from javob.core.errors import ActionError, PermissionDenied
 from javob.core.validation import check_time_zone
 from javob.sla.autoack import LANGUAGES
+from javob.sla.calendars import bump_calendars
 from javob.sla.models import (
     AgentShift,
     AutoAck,
@@ -91,17 +92,21 @@ def do_save_calendar(
         "country": data.country,
         "subdivision": data.subdivision,
     }
-    if calendar is None:
-        return Calendar.objects.create(workspace=workspace, **values)
-    for key, value in values.items():
-        setattr(calendar, key, value)
-    calendar.save(update_fields=list(values))
-    return calendar
+    with transaction.atomic():
+        bump_calendars(workspace.pk)
+        if calendar is None:
+            return Calendar.objects.create(workspace=workspace, **values)
+        for key, value in values.items():
+            setattr(calendar, key, value)
+        calendar.save(update_fields=list(values))
+        return calendar
 
 
 def check_delete_calendar(actor: Membership, calendar_id: int) -> None:
     _require_admin(actor)
-    access_calendar(actor, calendar_id).delete()
+    with transaction.atomic():
+        access_calendar(actor, calendar_id).delete()  # and its links and holidays
+        bump_calendars(actor.workspace_id)
 
 
 def check_add_holiday(
@@ -111,15 +116,19 @@ def check_add_holiday(
     calendar = access_calendar(actor, calendar_id)
     if calendar.holidays.filter(date=date).exists():
         raise ActionError(_("This date is already a holiday."), field="date")
-    return Holiday.objects.create(
-        calendar=calendar, date=date, recurring=recurring, name=name.strip()[:200]
-    )
+    with transaction.atomic():
+        bump_calendars(actor.workspace_id)
+        return Holiday.objects.create(
+            calendar=calendar, date=date, recurring=recurring, name=name.strip()[:200]
+        )
 
 
 def check_delete_holiday(actor: Membership, calendar_id: int, holiday_id: int) -> None:
     _require_admin(actor)
     calendar = access_calendar(actor, calendar_id)
-    calendar.holidays.filter(pk=holiday_id).delete()
+    with transaction.atomic():
+        calendar.holidays.filter(pk=holiday_id).delete()
+        bump_calendars(actor.workspace_id)
 
 
 def check_link_calendar(
@@ -139,6 +148,7 @@ def check_link_calendar(
         else {"team": access_team(actor, team_id)}  # type: ignore[arg-type]
     )
     with transaction.atomic():
+        bump_calendars(actor.workspace_id)
         CalendarLink.objects.filter(**target).delete()
         if calendar_id is None:
             return None

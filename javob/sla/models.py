@@ -78,6 +78,20 @@ class CalendarLink(models.Model):
         return f"{self.calendar_id} -> inbox {self.inbox_id} team {self.team_id}"
 
 
+class CalendarSet(models.Model):
+    """The version of a workspace's calendars and calendar links: a new random token on every
+    calendar, holiday or link write (`calendars.bump_calendars`). Each process keeps the
+    calendars in memory and reads them again only when this token has changed."""
+
+    workspace = models.OneToOneField(
+        Workspace, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"calendars of {self.workspace_id}: {self.token}"
+
+
 class AgentShift(models.Model):
     """An agent's working hours: a calendar, usually in the agent's own zone."""
 

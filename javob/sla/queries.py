@@ -14,6 +14,7 @@ from javob.accounts.models import Membership
 from javob.conversations.models import Conversation
 from javob.core.errors import NotFound
 from javob.sla import hours
+from javob.sla.calendars import OpenNow
 from javob.sla.models import AgentShift, Calendar, CalendarLink, Metric, SlaPolicy, SlaTimer
 
 
@@ -212,8 +213,6 @@ def with_next_due(query: QuerySet[Conversation]) -> QuerySet[Conversation]:
     return query.annotate(sla_due_at=Subquery(due))
 
 
-def open_now(conversation: Conversation, at: dt.datetime) -> bool:
-    """Whether the conversation's team or inbox is inside its business hours at `at` (always,
-    without a calendar): the automation rules' "business hours now" condition."""
-    calendar = calendar_for(conversation)
-    return calendar is None or hours.is_open(as_hours(calendar), at)
+# The automation rules' "business hours now" condition (JAVOB_AUTOMATION_BUSINESS_HOURS):
+# calendars from the per-process cache of `javob.sla.calendars`.
+open_now = OpenNow()

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from javob.accounts.models import Membership, Role, Team
 from javob.conversations.models import Conversation, Event, EventKind, SenderType
-from javob.realtime.publish import publish
+from javob.realtime.publish import can_deliver, publish
 from javob.sla.events import REALTIME_NAMES
 from javob.sla.models import SlaTimer
 
@@ -75,29 +75,26 @@ def _claim(spec: tuple[str, str, str], now: dt.datetime) -> list[Claim]:
     return sorted(claims, key=lambda c: c.timer_id)
 
 
-def _claim_postgres(
-    spec: tuple[str, str, str], kind: str, now: dt.datetime
-) -> tuple[list[Claim], Places]:
-    """PostgreSQL: claim, write the timeline rows and read the viewers' keys in one statement.
+def _claim_postgres(spec: tuple[str, str, str], kind: str, now: dt.datetime) -> list[Claim]:
+    """PostgreSQL: claim and write the timeline rows in one statement.
 
     The batch is picked through the partial index in due order and locked with SKIP LOCKED
     (a second sweeper takes other rows, never waits, never deadlocks with an agent's reply);
-    the UPDATE reaches the picked rows by primary key and joins their conversations for
-    the realtime keys, so each batch costs its own rows only, however large the backlog.
+    the UPDATE reaches the picked rows by primary key, so each batch costs its own rows only,
+    however large the backlog. The viewers' keys are read after commit, only when a browser
+    can be listening (`_announce`).
     """
     stamp, source, due = spec
     timers = SlaTimer._meta.db_table
     events = Event._meta.db_table
-    conversations = Conversation._meta.db_table
     unclaimed = f"{stamp} IS NULL AND breached_at IS NULL AND fulfilled_at IS NULL AND {due}"
     qualified = " AND ".join(f"t.{term}" for term in unclaimed.split(" AND "))
     sql = (
         f"WITH claimed AS (UPDATE {timers} t SET {stamp} = t.{source} "  # noqa: S608 - fixed names
-        f"FROM {conversations} c WHERE t.id = ANY(ARRAY(SELECT id FROM {timers} "
+        f"WHERE t.id = ANY(ARRAY(SELECT id FROM {timers} "
         f"WHERE {unclaimed} ORDER BY {source} LIMIT {BATCH} FOR UPDATE SKIP LOCKED)) "
-        f"AND {qualified} AND c.id = t.conversation_id "
-        f"RETURNING t.id, t.conversation_id, t.workspace_id, t.metric, t.{source} AS at, "
-        "c.team_id, c.assignee_id), "
+        f"AND {qualified} "
+        f"RETURNING t.id, t.conversation_id, t.workspace_id, t.metric, t.{source} AS at), "
         f"written AS (INSERT INTO {events} (workspace_id, conversation_id, kind, actor_type, "
         "data, created_at) SELECT workspace_id, conversation_id, %s, %s, "
         "jsonb_build_object('metric', metric), at FROM claimed) "
@@ -107,9 +104,7 @@ def _claim_postgres(
     with connection.cursor() as cursor:
         cursor.execute(sql, [*([now] * uses), kind, SenderType.SYSTEM])
         rows = cursor.fetchall()
-    claims = [Claim(pk, cid, wid, metric, at) for pk, cid, wid, metric, at, _t, _a in rows]
-    places = {row[1]: (row[5], row[6]) for row in rows}
-    return claims, places
+    return [Claim(pk, cid, wid, metric, at) for pk, cid, wid, metric, at in rows]
 
 
 def _aware(value: dt.datetime | str) -> dt.datetime:
@@ -137,15 +132,14 @@ def _write_events(kind: str, source: str, claims: Sequence[Claim]) -> None:
 def _claim_batch(spec: tuple[str, str, str], kind: str, now: dt.datetime) -> list[Claim]:
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            claims, places = _claim_postgres(spec, kind, now)
+            claims = _claim_postgres(spec, kind, now)
         else:
             claims = _claim(spec, now)
             if claims:
                 _write_events(kind, spec[1], claims)
-            places = _places([c.conversation_id for c in claims])
         if not claims:
             return []
-        _announce(kind, claims, places)
+        transaction.on_commit(lambda: _announce(kind, claims))
         for path in LISTENERS:
             transaction.on_commit(lambda path=path: _listener(path)(kind, claims))  # type: ignore[misc]
         return claims
@@ -163,13 +157,18 @@ def _places(conversation_ids: list[int]) -> Places:
         return {pk: (team, assignee) for pk, team, assignee in cursor.fetchall()}
 
 
-def _announce(kind: str, claims: Sequence[Claim], places: Places) -> None:
-    """One realtime event per group of conversations that have the same viewers.
+def _announce(kind: str, claims: Sequence[Claim]) -> None:
+    """After commit: one realtime event per group of conversations that have the same viewers.
 
     Conversations of one workspace, team and assignee are seen by the same agents, so a
     catch-up of 100k breaches costs a few dozen publications, not 100k. The payload lists
     the conversations: {"conversations": [{"id": 7, "sla": {"metric": ..., "at": ...}}]}.
+    Nothing is read or built when no browser can be listening (a scheduler process with the
+    in-memory channel layer).
     """
+    if not can_deliver():
+        return
+    places = _places([c.conversation_id for c in claims])
     groups: dict[tuple[int, int | None, int | None], list[Claim]] = {}
     for claim in claims:
         team_id, assignee_id = places.get(claim.conversation_id, (None, None))
@@ -241,6 +240,25 @@ class _Members:
     active: set[int]
     privileged: set[int]
     by_team: dict[int, set[int]]
+
+
+def lock_for_delete(conversation_ids: list[int]) -> None:
+    """Lock the timers of conversations about to be deleted (`conversations.deletion`).
+
+    Waits for a sweep batch that claimed one of them to commit (its timeline rows are then
+    visible to the delete that follows), and every later batch skips them (SKIP LOCKED), so
+    no timeline row is written for a deleted conversation."""
+    table = SlaTimer._meta.db_table
+    for start in range(0, len(conversation_ids), BATCH):
+        chunk = conversation_ids[start : start + BATCH]
+        placeholders = ", ".join(["%s"] * len(chunk))
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        sql = (
+            f"SELECT id FROM {table} WHERE conversation_id IN ({placeholders}) "  # noqa: S608
+            f"ORDER BY id{lock}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, chunk)
 
 
 def sweep(now: dt.datetime | None = None) -> dict[str, int]:

@@ -308,6 +308,74 @@
     });
   });
 
+  // ---- The macro picker (m): type to filter, arrows move, Enter applies, Esc closes ----
+  // A listbox of the panel's macros; Enter submits the macro's own form, the same POST as a click.
+  function macroOptions() {
+    return Array.from(document.querySelectorAll("#macro-options [role=option]")).filter(function (o) { return !o.hidden; });
+  }
+  function markMacro(option) {
+    const input = document.getElementById("macro-q");
+    document.querySelectorAll("#macro-options [role=option]").forEach(function (o) {
+      o.setAttribute("aria-selected", o === option ? "true" : "false");
+      o.classList.toggle("current", o === option);
+    });
+    if (option) { input.setAttribute("aria-activedescendant", option.id); option.scrollIntoView({ block: "nearest" }); }
+    else { input.removeAttribute("aria-activedescendant"); }
+  }
+  function filterMacros() {
+    const words = document.getElementById("macro-q").value.trim().toLowerCase();
+    document.querySelectorAll("#macro-options [role=option]").forEach(function (o) {
+      o.hidden = words !== "" && !o.textContent.toLowerCase().includes(words);
+    });
+    const shown = macroOptions();
+    document.getElementById("macro-none").hidden = shown.length > 0;
+    markMacro(shown[0] || null);
+  }
+  function openMacros() {
+    const picker = document.getElementById("macro-picker");
+    if (!picker || picker.open) { return; }
+    document.getElementById("macro-q").value = "";
+    filterMacros();
+    picker.showModal();
+    document.getElementById("macro-q").focus();
+  }
+  function closeMacros() {
+    const picker = document.getElementById("macro-picker");
+    if (picker && picker.open) { picker.close(); }
+  }
+  document.body.addEventListener("input", function (event) {
+    if (event.target.id === "macro-q") { filterMacros(); }
+  });
+  document.body.addEventListener("keydown", function (event) {
+    if (event.target.id !== "macro-q") { return; }
+    const shown = macroOptions();
+    const active = document.getElementById(event.target.getAttribute("aria-activedescendant") || "");
+    const at = shown.indexOf(active);
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      if (!shown.length) { return; }
+      const step = event.key === "ArrowDown" ? 1 : -1;
+      markMacro(shown[Math.max(0, Math.min(shown.length - 1, at + step))]);
+    } else if (event.key === "Enter") {
+      event.preventDefault();
+      if (at < 0) { return; }
+      const form = document.getElementById(shown[at].dataset.form);
+      closeMacros();
+      if (form) { form.requestSubmit(); }
+    } else if (event.key === "Escape") {
+      event.preventDefault();
+      event.stopPropagation();
+      closeMacros();
+    }
+  });
+  document.body.addEventListener("click", function (event) {
+    const option = event.target.closest("#macro-options [role=option]");
+    if (!option) { return; }
+    const form = document.getElementById(option.dataset.form);
+    closeMacros();
+    if (form) { form.requestSubmit(); }
+  });
+
   // ---- Bulk selection ----
   const selectAll = document.getElementById("select-all");
   if (selectAll) {
@@ -339,6 +407,7 @@
     n: function () { if (composer) { setMode("note"); } },
     a: function () { const select = document.getElementById("assignee-select"); if (select) { select.focus(); } },
     e: function () { const form = document.getElementById("resolve-form"); if (form) { form.requestSubmit(); } },
+    m: openMacros,
     "?": function () { const dialog = document.getElementById("shortcuts"); if (dialog) { dialog.showModal(); } },
   };
   document.addEventListener("keydown", function (event) {
