@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('conversations', '0009_event_indexes_for_bulk_writes'),
+        ('conversations', '0010_early_report'),
     ]
 
     operations = [
