@@ -181,11 +181,11 @@ def english() -> None:
 # Kept as written when transliterating: placeholders, markup, code, addresses, names.
 _KEEP = re.compile(
     r"%\([a-z_0-9]+\)[-+ #0-9.]*[a-zA-Z]|%[sd]|\{\{[^}]*\}\}|\{[a-z_0-9.]*\}|`[^`]*`|<[^>]+>"
-    r"|&[a-z]+;|https?://\S+|http\(s\)|[\w.+-]+@[\w.-]+|\b[A-Z]{2,}[a-z]*\b|\b[a-z]+_[a-z_]+\b"
+    r"|&[a-z]+;|https?://\S+|http\(s\)|[\w.+-]+@[\w.-]+|\b[A-Z]{2,}[a-z]*\d*\b|\b[a-z]+_[a-z_]+\b"
     r"|\b[A-Z]-[A-Za-z-]+|\b\w+=\w+\b|\bemail\b|\b\d+(?:\.\d+)+[a-z]?\b"
     r"|\b(?:Telegram|WhatsApp|Instagram|Messenger|Email|Twilio|Eskiz|Play Mobile|"
     r"Zendesk|Chatwoot|Google|Gmail|Outlook|X|IMAP|SMTP|LMTP|TOTP|webhook|Webhook|Bearer|Meta|"
-    r"Ctrl|Enter|Esc|Shift|OAuth|Account SID|Messaging Service SID|Markdown\w*)\b"
+    r"Ctrl|Enter|Esc|Shift|OAuth|WebP|Account SID|Messaging Service SID|Markdown\w*)\b"
 )
 
 
