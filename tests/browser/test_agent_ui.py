@@ -7,12 +7,13 @@ import urllib.request
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from javob.accounts.actions import do_create_token
 from javob.conversations.actions import receive_message
 from javob.conversations.models import Conversation, Message
 from javob.conversations.tests.factories import inbound
-from tests.browser.conftest import App, live, screenshot, sign_in
+from tests.browser.conftest import App, leave, live, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -118,7 +119,7 @@ def test_another_agent_sees_the_reply_appear_live(app: App, page: Any, chromium:
     other.keyboard.press("Control+Enter")
 
     page.locator(".msg-item.outgoing", has_text="Bir daqiqa").wait_for()
-    other.context.close()
+    leave(other)
 
 
 def test_switch_to_uzbek(app: App, page: Any) -> None:
@@ -188,7 +189,7 @@ def test_slash_inserts_a_canned_response_rendered_for_the_customer(app: App, pag
     page.keyboard.press("/")
     page.locator("#canned-q").wait_for()
     # the picker takes the focus once it is shown
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'canned-q'")
+    expect(page.locator("#canned-q")).to_be_focused()
     assert page.locator(".canned-choice").count() == 2
     page.keyboard.type("tha")
     page.locator(".canned-choice").nth(1).wait_for(state="detached")

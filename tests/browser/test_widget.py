@@ -24,7 +24,7 @@ from javob.connectors.webchat.models import Visitor
 from javob.connectors.webchat.tests.support import add_webchat
 from javob.conversations.actions import check_send_reply
 from javob.conversations.models import Conversation, Inbox, Message
-from tests.browser.conftest import App, live, screenshot, sign_in
+from tests.browser.conftest import App, leave, live, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -121,7 +121,7 @@ def test_a_visitor_chats_with_an_agent_answering_from_another_browser(
     screenshot(visitor, "widget")
     reply = Message.objects.get(direction="outgoing")
     assert reply.delivery_status in ("sent", "read")
-    visitor.context.close()
+    leave(visitor)
 
 
 def test_messages_written_while_the_connection_is_down_arrive_once(
@@ -143,7 +143,7 @@ def test_messages_written_while_the_connection_is_down_arrive_once(
     visitor.locator("li.mine", has_text="Второе").wait_for()
     assert visitor.locator("li.mine").count() == 2
     assert wait_for_messages(2) == ["Первое", "Второе"]
-    visitor.context.close()
+    leave(visitor)
 
 
 def test_a_site_that_is_not_allowed_gets_no_chat(app: App, site: Any, chromium: Any) -> None:
@@ -155,7 +155,7 @@ def test_a_site_that_is_not_allowed_gets_no_chat(app: App, site: Any, chromium: 
 
     page.locator(".notice", has_text="This site may not use this chat.").wait_for()
     assert Visitor.objects.count() == 0
-    page.context.close()
+    leave(page)
 
 
 def test_outside_hours_the_visitor_leaves_an_email_and_the_answer_follows_there(
@@ -172,7 +172,7 @@ def test_outside_hours_the_visitor_leaves_an_email_and_the_answer_follows_there(
     page.locator(".notice", has_text="We will answer by email").wait_for()
     say(page, "Do you ship to Samarkand?")
     assert wait_for_messages(1) == ["Do you ship to Samarkand?"]
-    page.context.close()  # the visitor leaves
+    leave(page)  # the visitor leaves
     until(lambda: Visitor.objects.get().connections == 0)
 
     visitor = Visitor.objects.get()
@@ -252,4 +252,4 @@ def test_the_visitor_answers_the_follow_up_by_email_and_comes_back_to_all_of_it(
     assert back.locator("li.theirs p").all_inner_texts() == ["Yes, in two days."]
     page.locator("#visitor-presence .online", has_text="Online on the page").wait_for()
     assert Conversation.objects.count() == 1
-    back.context.close()
+    leave(back)

@@ -16,7 +16,7 @@ import pytest
 from javob.accounts.avatars import check_set_avatar
 from javob.conversations.actions import check_send_reply
 from javob.conversations.models import Conversation
-from tests.browser.conftest import App, screenshot
+from tests.browser.conftest import App, leave, screenshot
 from tests.browser.test_widget import embed, wait_for_messages
 
 pytestmark = pytest.mark.browser
@@ -137,4 +137,4 @@ def test_on_a_phone_the_chat_fills_the_screen_and_nothing_overflows(
         "field_font": "16px",  # smaller, and phone browsers zoom in when it gets the focus
     }
     assert phone.evaluate(AVATARS) == [["header", 1], ["message", 1]]
-    context.close()
+    leave(phone)

@@ -69,7 +69,7 @@ def test_m_filter_arrows_and_enter_apply_a_macro(app: App, page: Any) -> None:  
     page.keyboard.press("Enter")
     picker.wait_for(state="hidden")
     expect(page.locator("#panel input[name=labels]")).to_have_value("refund")
-    assert page.locator("#timeline").get_by_text("Pending").count() >= 1
+    expect(page.locator("#timeline").get_by_text("Pending").first).to_be_visible()
     assert _state(conversation_id) == ("pending", "none", ["refund"])
 
 
@@ -90,13 +90,17 @@ def test_escape_closes_without_applying_and_no_match_says_so(app: App, page: Any
     assert page.locator("#macro-q").get_attribute("aria-activedescendant") is None
     page.keyboard.press("Escape")
     picker.wait_for(state="hidden")
+    # the focus left the closed picker, so the next key is a shortcut again
+    assert page.evaluate("document.activeElement.id") != "macro-q"
     # reopened, the filter is cleared; Escape again, then the first macro applies with Enter
     page.keyboard.press("m")
-    assert page.locator("#macro-q").input_value() == ""
+    picker.wait_for(state="visible")
+    expect(page.locator("#macro-q")).to_have_value("")
     page.keyboard.press("Escape")
     picker.wait_for(state="hidden")
     assert _state(conversation_id) == ("open", "none", [])
     page.keyboard.press("m")
+    picker.wait_for(state="visible")
     page.keyboard.type("escalate")
     page.keyboard.press("Enter")
     picker.wait_for(state="hidden")

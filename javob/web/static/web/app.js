@@ -108,7 +108,7 @@
       return;
     }
     htmx.trigger("#timeline", "refresh");
-    if (event !== "message.created") { htmx.trigger("#panel", "refresh"); }
+    if (event !== "message.created") { refreshPanel(); }
     if (event === "conversation.updated" && payload.conversation) {
       conversation.dataset.assignee = payload.conversation.assignee_id || "";
     }
@@ -289,7 +289,9 @@
     if (box) { box.remove(); }
     if (textarea) { textarea.focus(); }
   }
-  document.body.addEventListener("htmx:afterSwap", function (event) {
+  // After settling, when htmx has bound the field's own triggers: focused earlier, the first
+  // letters typed could reach a field that does not search yet.
+  document.body.addEventListener("htmx:afterSettle", function (event) {
     const search = event.target.id === "canned" && document.getElementById("canned-q");
     if (search) { search.focus(); }
   });
@@ -331,9 +333,27 @@
     document.getElementById("macro-none").hidden = shown.length > 0;
     markMacro(shown[0] || null);
   }
+  // The picker lives in the panel: a refresh while it is open would replace it under the
+  // agent's typing, so the refresh waits until it closes.
+  let panelStale = false;
+  function refreshPanel() {
+    const picker = document.getElementById("macro-picker");
+    if (picker && picker.open) { panelStale = true; return; }
+    htmx.trigger("#panel", "refresh");
+  }
+  // A refresh already on its way when the picker opened is held back the same way.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    const picker = document.getElementById("macro-picker");
+    if (event.detail.target.id === "panel" && picker && picker.open) {
+      event.detail.shouldSwap = false;
+      panelStale = true;
+    }
+  });
+  let beforeMacros = null;
   function openMacros() {
     const picker = document.getElementById("macro-picker");
     if (!picker || picker.open) { return; }
+    beforeMacros = document.activeElement;
     document.getElementById("macro-q").value = "";
     filterMacros();
     picker.showModal();
@@ -341,7 +361,16 @@
   }
   function closeMacros() {
     const picker = document.getElementById("macro-picker");
-    if (picker && picker.open) { picker.close(); }
+    if (picker && picker.open) {
+      picker.close();
+      // Take the focus out of the closed picker now: left to the browser, the hidden field keeps
+      // it for a moment and the next shortcut key is taken for typing.
+      if (beforeMacros && beforeMacros !== document.body && document.contains(beforeMacros)) { beforeMacros.focus(); }
+      // The element may not take the focus back (it sits in another closed dialog, say).
+      if (picker.contains(document.activeElement)) { document.activeElement.blur(); }
+      beforeMacros = null;
+    }
+    if (panelStale) { panelStale = false; htmx.trigger("#panel", "refresh"); }
   }
   document.body.addEventListener("input", function (event) {
     if (event.target.id === "macro-q") { filterMacros(); }
