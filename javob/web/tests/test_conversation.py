@@ -78,7 +78,9 @@ def test_reply_note_assign_and_resolve_from_the_page(
     post(alice, chat, "assign", assignee_id=str(cast.bob.pk), team_id=str(cast.sales.pk))
     post(alice, chat, "status", status="resolved")
 
-    sent = list(chat.messages.exclude(direction="incoming").values_list("direction", "text"))
+    sent = list(
+        chat.messages.exclude(direction="incoming").order_by("id").values_list("direction", "text")
+    )
     assert sent == [("outgoing", "Salom!"), ("note", "Faqat agentlar uchun")]
     chat.refresh_from_db()
     assert (chat.assignee_id, chat.team_id, chat.status) == (cast.bob.pk, cast.sales.pk, "resolved")
