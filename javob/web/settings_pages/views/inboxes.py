@@ -3,6 +3,7 @@ API channel's webhook secret (reveal and rotate) and deactivation."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -170,23 +171,14 @@ def inbox_edit(request: HttpRequest, inbox_id: int) -> HttpResponse:
 @require_POST
 def inbox_secret(request: HttpRequest, inbox_id: int) -> HttpResponse:
     """Show the webhook secret (audited), or rotate it and show the new one."""
-    me, inbox = actor(request), _inbox(request, inbox_id)
-    rotate = request.POST.get("rotate") == "1"
-    with http_errors():
-        try:
-            if rotate:
-                secret = settings_actions.check_rotate_webhook_secret(me, inbox.pk)
-            else:
-                secret = settings_actions.check_reveal_webhook_secret(me, inbox.pk)
-        except ActionError as exc:
-            if exc.status == 404:
-                raise
-            messages.error(request, exc.message)
-            return redirect("settings:inbox-edit", inbox.pk)
-    if rotate:
-        messages.success(request, _("A new webhook secret is in use."))
-    inbox.refresh_from_db()
-    return _edit_page(request, inbox, _form(me, inbox), secret)
+    return _show_secret(
+        request,
+        inbox_id,
+        reveal=settings_actions.check_reveal_webhook_secret,
+        rotate=settings_actions.check_rotate_webhook_secret,
+        rotated=_("A new webhook secret is in use."),
+        key="secret",
+    )
 
 
 @never_cache
@@ -194,23 +186,40 @@ def inbox_secret(request: HttpRequest, inbox_id: int) -> HttpResponse:
 @require_POST
 def inbox_identity_secret(request: HttpRequest, inbox_id: int) -> HttpResponse:
     """Show a web chat's identity secret (audited), or replace it and show the new one."""
+    return _show_secret(
+        request,
+        inbox_id,
+        reveal=webchat_settings.check_reveal_identity_secret,
+        rotate=webchat_settings.check_rotate_identity_secret,
+        rotated=_("A new identity secret is in use."),
+        key="identity_secret",
+    )
+
+
+def _show_secret(
+    request: HttpRequest,
+    inbox_id: int,
+    *,
+    reveal: Callable[[Membership, int], str],
+    rotate: Callable[[Membership, int], str],
+    rotated: str,
+    key: str,
+) -> HttpResponse:
+    """The inbox page with one secret shown: the current one, or (rotate=1) a new one."""
     me, inbox = actor(request), _inbox(request, inbox_id)
-    rotate = request.POST.get("rotate") == "1"
+    rotating = request.POST.get("rotate") == "1"
     with http_errors():
         try:
-            if rotate:
-                secret = webchat_settings.check_rotate_identity_secret(me, inbox.pk)
-            else:
-                secret = webchat_settings.check_reveal_identity_secret(me, inbox.pk)
+            secret = (rotate if rotating else reveal)(me, inbox.pk)
         except ActionError as exc:
             if exc.status == 404:
                 raise
             messages.error(request, exc.message)
             return redirect("settings:inbox-edit", inbox.pk)
-    if rotate:
-        messages.success(request, _("A new identity secret is in use."))
+    if rotating:
+        messages.success(request, rotated)
     inbox.refresh_from_db()
-    return _edit_page(request, inbox, _form(me, inbox), identity_secret=secret)
+    return _edit_page(request, inbox, _form(me, inbox), **{key: secret})
 
 
 @admin_required
