@@ -7,6 +7,7 @@ import datetime as dt
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -29,15 +30,16 @@ from tests.browser.conftest import App, leave, live, screenshot, sign_in
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def site(app: App) -> Iterator[Any]:
-    """A shop's page on http://localhost:<port> that embeds the widget of `site.inbox`."""
+@contextmanager
+def shop_site(app: App, *, lang: str = "en", head: str = "") -> Iterator[Any]:
+    """A shop's page on http://localhost:<port> (another origin than the app) that embeds the
+    widget of `server.public_id`; `head` goes into its <head>."""
 
     class Page(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             body = (
-                "<!doctype html><html lang='en'><head><title>Shop</title></head><body>"
-                "<h1>Shop</h1>"
+                f"<!doctype html><html lang='{lang}'><head><title>Shop</title>{head}</head>"
+                "<body><h1>Shop</h1>"
                 f"<script src='{app.url}/static/webchat/widget.js' "
                 f"data-inbox='{server.public_id}' async></script></body></html>"
             ).encode()
@@ -54,8 +56,17 @@ def site(app: App) -> Iterator[Any]:
     server.url = f"http://localhost:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield server
-    server.shutdown()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture
+def site(app: App) -> Iterator[Any]:
+    """The shop's page embedding the widget of `site.public_id`."""
+    with shop_site(app) as server:
+        yield server
 
 
 def embed(site: Any, app: App, **settings: str) -> Inbox:

@@ -5,10 +5,8 @@ the panel fills the screen and nothing runs off it sideways."""
 from __future__ import annotations
 
 import struct
-import threading
 import zlib
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -17,7 +15,7 @@ from javob.accounts.avatars import check_set_avatar
 from javob.conversations.actions import check_send_reply
 from javob.conversations.models import Conversation
 from tests.browser.conftest import App, leave, screenshot
-from tests.browser.test_widget import embed, wait_for_messages
+from tests.browser.test_widget import embed, shop_site, wait_for_messages
 
 pytestmark = pytest.mark.browser
 
@@ -56,31 +54,9 @@ AVATARS = """() => {
 def site(app: App) -> Iterator[Any]:
     """A shop's mobile page (with the usual viewport tag) on another origin, embedding the
     widget of `site.public_id`."""
-
-    class Page(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = (
-                "<!doctype html><html lang='ru'><head><title>Shop</title>"
-                "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-                "</head><body><h1>Shop</h1>"
-                f"<script src='{app.url}/static/webchat/widget.js' "
-                f"data-inbox='{server.public_id}' async></script></body></html>"
-            ).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server: Any = ThreadingHTTPServer(("127.0.0.1", 0), Page)
-    server.public_id = ""
-    server.url = f"http://localhost:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
+    viewport = "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+    with shop_site(app, lang="ru", head=viewport) as server:
+        yield server
 
 
 def png() -> bytes:
