@@ -22,10 +22,11 @@ from javob.connectors.x.tests.fake_x import (
     FakeX,
     fake_x,
 )
-from javob.conversations.models import Inbox
+from javob.conversations.models import Conversation, Inbox, Message
 
 PAYLOADS = Path(__file__).parent / "payloads"
 PUBLIC_URL = "https://javob.example.com"
+DM_PATH = "/2/dm_conversations/with/3001969357/messages"
 OAUTH1 = {
     "consumer_key": CONSUMER_KEY,
     "consumer_secret": CONSUMER_SECRET,
@@ -86,3 +87,19 @@ def deliver(client: Client, on_commit: Callable[..., Any]) -> Callable[..., Any]
             return post_event(client, inbox, body, headers)
 
     return run
+
+
+def conversation_of(inbox: Inbox, deliver: Any, name: str) -> Conversation:
+    """The conversation the payload file `name` starts, delivered through the webhook."""
+    deliver(inbox, payload(name))
+    return Message.objects.select_related("conversation").latest("pk").conversation
+
+
+@pytest.fixture
+def dm(x_inbox: Inbox, deliver: Any) -> Conversation:
+    return conversation_of(x_inbox, deliver, "dm_text")
+
+
+@pytest.fixture
+def public(x_inbox: Inbox, deliver: Any) -> Conversation:
+    return conversation_of(x_inbox, deliver, "mention")

@@ -14,7 +14,7 @@ from conftest import Cast
 from javob.connectors.health import inbox_health
 from javob.connectors.meta.replies import check_send_comment_reply
 from javob.connectors.registry import connector_for
-from javob.connectors.x.tests.conftest import add_x_inbox, payload
+from javob.connectors.x.tests.conftest import DM_PATH, add_x_inbox, conversation_of
 from javob.connectors.x.tests.fake_x import (
     ACCESS_TOKEN_SECRET,
     CONSUMER_SECRET,
@@ -29,22 +29,6 @@ from javob.core.errors import ActionError
 
 pytestmark = pytest.mark.django_db
 T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
-DM_PATH = "/2/dm_conversations/with/3001969357/messages"
-
-
-def conversation_of(inbox: Inbox, deliver: Any, name: str) -> Conversation:
-    deliver(inbox, payload(name))
-    return Message.objects.select_related("conversation").latest("pk").conversation
-
-
-@pytest.fixture
-def dm(x_inbox: Inbox, deliver: Any) -> Conversation:
-    return conversation_of(x_inbox, deliver, "dm_text")
-
-
-@pytest.fixture
-def public(x_inbox: Inbox, deliver: Any) -> Conversation:
-    return conversation_of(x_inbox, deliver, "mention")
 
 
 def reply(cast: Cast, conversation: Conversation, on_commit: Any, text: str) -> Message:

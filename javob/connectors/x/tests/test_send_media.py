@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from conftest import Cast
 from javob.connectors.registry import connector_for
 from javob.connectors.x import media
-from javob.connectors.x.tests.conftest import add_x_inbox, payload
+from javob.connectors.x.tests.conftest import DM_PATH, add_x_inbox, conversation_of
 from javob.connectors.x.tests.fake_x import FakeX, problem, rate_limited
 from javob.conversations.models import Attachment, Conversation, Inbox, Message
 from javob.core.errors import ActionError
@@ -22,24 +22,8 @@ from javob.web.actions import check_post_message
 
 pytestmark = pytest.mark.django_db
 T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
-DM_PATH = "/2/dm_conversations/with/3001969357/messages"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
 MB = 1024 * 1024
-
-
-def conversation_of(inbox: Inbox, deliver: Any, name: str) -> Conversation:
-    deliver(inbox, payload(name))
-    return Message.objects.select_related("conversation").latest("pk").conversation
-
-
-@pytest.fixture
-def dm(x_inbox: Inbox, deliver: Any) -> Conversation:
-    return conversation_of(x_inbox, deliver, "dm_text")
-
-
-@pytest.fixture
-def public(x_inbox: Inbox, deliver: Any) -> Conversation:
-    return conversation_of(x_inbox, deliver, "mention")
 
 
 @pytest.fixture
