@@ -108,7 +108,7 @@
       return;
     }
     htmx.trigger("#timeline", "refresh");
-    if (event !== "message.created") { refreshPanel(); }
+    if (event !== "message.created") { htmx.trigger("#panel", "refresh"); }
     if (event === "conversation.updated" && payload.conversation) {
       conversation.dataset.assignee = payload.conversation.assignee_id || "";
     }
@@ -333,15 +333,9 @@
     document.getElementById("macro-none").hidden = shown.length > 0;
     markMacro(shown[0] || null);
   }
-  // The picker lives in the panel: a refresh while it is open would replace it under the
-  // agent's typing, so the refresh waits until it closes.
+  // The picker lives in the panel: a refresh arriving while it is open would replace it under
+  // the agent's typing, so that refresh is dropped and made again once the picker closes.
   let panelStale = false;
-  function refreshPanel() {
-    const picker = document.getElementById("macro-picker");
-    if (picker && picker.open) { panelStale = true; return; }
-    htmx.trigger("#panel", "refresh");
-  }
-  // A refresh already on its way when the picker opened is held back the same way.
   document.body.addEventListener("htmx:beforeSwap", function (event) {
     const picker = document.getElementById("macro-picker");
     if (event.detail.target.id === "panel" && picker && picker.open) {
